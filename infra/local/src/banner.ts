@@ -1,0 +1,21 @@
+import { logFile } from './layout.ts';
+import type { LocalStack } from './stack.ts';
+
+/** What `npm start` prints before the services take over the terminal. */
+export function banner(stack: LocalStack): string {
+  const { config } = stack;
+  const lines = [
+    '',
+    'Evergreen is starting its services. The stack:',
+    ...stack.components.map((component) => `  ${component.name.padEnd(9)} ${component.endpoint.padEnd(50)} log: ${logFile(stack.layout, component.name)}`),
+    `  api       ${config.api.url}`,
+    `  populator http://${config.api.host}:${config.populator.port}/health`,
+    '',
+    'Register a user:',
+    `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,
+    'then read its cache entry (the id is in the answer):',
+    `  redis-cli -p ${config.redis.port} GET evergreen:user:<id>`,
+    '',
+  ];
+  return lines.join('\n');
+}

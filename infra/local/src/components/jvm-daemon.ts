@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { pollUntil } from '@evergreen/platform';
+import type { Component, StackContext } from '../component.ts';
+import { logFile, pidFile } from '../layout.ts';
+import { runningPid, startDaemon, stopDaemon, tailOf } from '../processes.ts';
+
+export interface JvmDaemonSpec {
+  name: string;
+  endpoint: string;
+  heap: string;
+  /** Everything after the JVM's own options: `-cp … Main args` or `-jar app.jar`. */
+  javaArgs: string[];
+  cwd: string;
+  /** Writes config files, formats storage: whatever must happen before each start. */
+  prepare?: () => Promise<void>;
+  isHealthy: () => Promise<boolean>;
+  startupTimeoutMs: number;
+  jvmOptions?: string[];
+}
+
+/** A Java process of the stack: started detached, logged to .stack/logs, waited for by its health check. */
+export function jvmDaemon(context: StackContext, spec: JvmDaemonSpec): Component {
+  const pidPath = pidFile(context.layout, spec.name);
+  const logPath = logFile(context.layout, spec.name);
+  return {
+    name: spec.name,
+    endpoint: spec.endpoint,
+    isRunning: () => runningPid(pidPath) !== undefined,
+    isHealthy: spec.isHealthy,
+    async start() {
+      mkdirSync(context.layout.run, { recursive: true });
+      await spec.prepare?.();
+      startDaemon({
+        command: 'java',
+        args: [`-Xms${spec.heap}`, `-Xmx${spec.heap}`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', ...(spec.jvmOptions ?? []), ...spec.javaArgs],
+        cwd: spec.cwd,
+        logPath,
+        pidPath,
+      });
+      try {
+        const outcome = await pollUntil(
+          async () => (runningPid(pidPath) === undefined ? 'exited' : (await spec.isHealthy()) && 'healthy'),
+          { description: `${spec.name} to become healthy`, timeoutMs: spec.startupTimeoutMs, intervalMs: 500 },
+        );
+        if (outcome === 'exited') throw new Error(`${spec.name} exited during start-up`);
+      } catch (error) {
+        // A process that exited says why in its log; one still running after the deadline is stopped.
+        await stopDaemon(pidPath, 10_000).catch(() => undefined);
+        throw new Error(`${(error as Error).message}\n--- last lines of ${logPath} ---\n${tailOf(logPath)}`);
+      }
+    },
+    stop: async () => {
+      await stopDaemon(pidPath);
+    },
+  };
+}
+
+/** GET a URL and report whether it answered 2xx, without throwing. */
+export async function httpOk(url: string, timeoutMs = 3_000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,109 @@
+import { appendFileSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import type { Component, StackContext } from '../component.ts';
+import { logFile } from '../layout.ts';
+import { runningPid } from '../processes.ts';
+import { isRoot, run } from '../shell.ts';
+
+// PostgreSQL will not run as root; when we are root its files belong to this user.
+const SERVICE_USER = 'postgres';
+
+/** Settings PostgreSQL needs for Debezium: logical decoding and room for a replication slot. */
+const SERVER_SETTINGS = `
+# Evergreen: logical decoding for Debezium's pgoutput replication slot.
+wal_level = logical
+max_wal_senders = 8
+max_replication_slots = 8
+# A slot that falls this far behind is invalidated rather than filling the disk.
+max_slot_wal_keep_size = 4GB
+shared_buffers = 256MB
+`;
+
+export function postgres(context: StackContext): Component {
+  const { config, layout } = context;
+  const settings = config.postgres;
+  const binDir = `/usr/lib/postgresql/${config.versions.postgresMajor}/bin`;
+  const dataDir = join(layout.data, 'postgres');
+  const socketDir = join(layout.run, 'postgres');
+  const logPath = logFile(layout, 'postgres');
+  const asUser = isRoot() ? SERVICE_USER : undefined;
+
+  const ownByServiceUser = (path: string) => {
+    if (!asUser) return;
+    const uid = Number(execFileSync('id', ['-u', SERVICE_USER]).toString());
+    const gid = Number(execFileSync('id', ['-g', SERVICE_USER]).toString());
+    chownSync(path, uid, gid);
+  };
+
+  const superuserSql = (sql: string) =>
+    run(`${binDir}/psql`, ['-h', socketDir, '-p', String(settings.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], {
+      asUser,
+    });
+
+  async function initialise(): Promise<void> {
+    for (const dir of [dataDir, socketDir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      ownByServiceUser(dir);
+    }
+    if (!existsSync(logPath)) writeFileSync(logPath, '');
+    ownByServiceUser(logPath);
+    if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+    await run(
+      `${binDir}/initdb`,
+      ['-D', dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'],
+      { asUser },
+    );
+    appendFileSync(join(dataDir, 'postgresql.conf'), SERVER_SETTINGS);
+  }
+
+  /** The application role and databases; safe to run on every start. */
+  async function ensureRoleAndDatabases(): Promise<void> {
+    const role = settings.user.replace(/"/g, '""');
+    const password = settings.password.replace(/'/g, "''");
+    await superuserSql(
+      `DO $$ BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN
+           CREATE ROLE "${role}" LOGIN REPLICATION PASSWORD '${password}';
+         ELSE
+           ALTER ROLE "${role}" LOGIN REPLICATION PASSWORD '${password}';
+         END IF;
+       END $$;`,
+    );
+    for (const database of [settings.database, config.registryDatabase]) {
+      const exists = (await superuserSql(`SELECT 1 FROM pg_database WHERE datname = '${database.replace(/'/g, "''")}'`)).trim();
+      if (exists !== '1') await superuserSql(`CREATE DATABASE "${database.replace(/"/g, '""')}" OWNER "${role}"`);
+    }
+  }
+
+  const component: Component = {
+    name: 'postgres',
+    endpoint: `postgresql://${settings.user}@${settings.host}:${settings.port}/${settings.database}`,
+    isRunning: () => runningPid(join(dataDir, 'postmaster.pid')) !== undefined,
+    async isHealthy() {
+      const client = new pg.Client({ ...settings, connectionTimeoutMillis: 2_000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    async start() {
+      await initialise();
+      const options = `-c port=${settings.port} -c listen_addresses=${settings.host} -c unix_socket_directories=${socketDir}`;
+      // pg_ctl -w returns once the server accepts connections, or fails with the reason.
+      await run(`${binDir}/pg_ctl`, ['-D', dataDir, '-l', logPath, '-o', options, '-w', '-t', '120', 'start'], { asUser });
+      await ensureRoleAndDatabases();
+    },
+    async stop() {
+      if (!component.isRunning()) return;
+      await run(`${binDir}/pg_ctl`, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], { asUser });
+    },
+  };
+  return component;
+}

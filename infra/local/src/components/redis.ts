@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pollUntil } from '@evergreen/platform';
+import type { Component, StackContext } from '../component.ts';
+import { logFile, pidFile } from '../layout.ts';
+import { runningPid, stopDaemon, tailOf } from '../processes.ts';
+import { run } from '../shell.ts';
+
+export async function redisAnswersPing(host: string, port: number): Promise<boolean> {
+  const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export function redis(context: StackContext): Component {
+  const { config, layout } = context;
+  const { host, port } = config.redis;
+  const dataDir = join(layout.data, 'redis');
+  const pidPath = pidFile(layout, 'redis');
+  const logPath = logFile(layout, 'redis');
+
+  return {
+    name: 'redis',
+    endpoint: `redis://${host}:${port}`,
+    isRunning: () => runningPid(pidPath) !== undefined,
+    isHealthy: () => redisAnswersPing(host, port),
+    async start() {
+      mkdirSync(dataDir, { recursive: true });
+      // The append-only file makes the cache survive a restart, as a production Redis would.
+      await run('redis-server', [
+        '--bind', host,
+        '--port', String(port),
+        '--dir', dataDir,
+        '--appendonly', 'yes',
+        '--save', '',
+        '--daemonize', 'yes',
+        '--pidfile', pidPath,
+        '--logfile', logPath,
+      ]);
+      await pollUntil(() => redisAnswersPing(host, port), { description: 'redis to answer PING', timeoutMs: 30_000 }).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- ${logPath} ---\n${tailOf(logPath)}`);
+      });
+    },
+    stop: async () => {
+      await stopDaemon(pidPath);
+    },
+  };
+}

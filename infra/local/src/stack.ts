@@ -1,0 +1,110 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { loadStackConfig, loadStackEnv, type StackConfig } from '@evergreen/platform';
+import type { Component, StackContext } from './component.ts';
+import { connect } from './components/connect.ts';
+import { kafka } from './components/kafka.ts';
+import { postgres } from './components/postgres.ts';
+import { redis } from './components/redis.ts';
+import { registry } from './components/registry.ts';
+import { logFile, stackLayout, type StackLayout } from './layout.ts';
+import { distributions, provisionDistributions } from './provision.ts';
+import { ensureSystemPackages } from './system-packages.ts';
+
+export interface LocalStack {
+  config: StackConfig;
+  layout: StackLayout;
+  /** In start order; each one's dependencies come before it. */
+  components: Component[];
+}
+
+export function localStack(config: StackConfig = loadStackConfig()): LocalStack {
+  const layout = stackLayout(config.repoRoot);
+  const context: StackContext = {
+    config,
+    layout,
+    templateValues: { ...loadStackEnv(), STACK_DATA: layout.data },
+  };
+  const dists = distributions(layout, config.versions);
+  return {
+    config,
+    layout,
+    components: [postgres(context), redis(context), kafka(context, dists), registry(context, dists), connect(context, dists)],
+  };
+}
+
+export interface ComponentStatus {
+  name: string;
+  running: boolean;
+  healthy: boolean;
+  endpoint: string;
+  log: string;
+}
+
+export async function stackStatus(stack: LocalStack): Promise<ComponentStatus[]> {
+  return Promise.all(
+    stack.components.map(async (component) => ({
+      name: component.name,
+      running: component.isRunning(),
+      healthy: await component.isHealthy(),
+      endpoint: component.endpoint,
+      log: logFile(stack.layout, component.name),
+    })),
+  );
+}
+
+export async function isStackUp(stack: LocalStack): Promise<boolean> {
+  return (await stackStatus(stack)).every((status) => status.healthy);
+}
+
+/**
+ * Brings every component up and healthy. Components already healthy are left alone, so on a
+ * running stack this does nothing. Registry and Connect start side by side once their
+ * dependencies (PostgreSQL, Kafka) answer.
+ */
+export async function stackUp(stack: LocalStack, log: (line: string) => void = console.log): Promise<void> {
+  if (await isStackUp(stack)) {
+    log('stack is already up');
+    return;
+  }
+  for (const dir of Object.values(stack.layout)) mkdirSync(dir, { recursive: true });
+  await ensureSystemPackages(stack.config.versions.postgresMajor, log);
+  await provisionDistributions(stack.config, stack.layout, log);
+
+  const bring = async (component: Component) => {
+    if (await component.isHealthy()) return;
+    if (component.isRunning()) {
+      // Alive but not answering: perhaps still starting, perhaps wedged. Restart it cleanly.
+      log(`${component.name} is running but not healthy; restarting it`);
+      await component.stop();
+    }
+    const started = Date.now();
+    log(`starting ${component.name} …`);
+    await component.start();
+    log(`${component.name} is up at ${component.endpoint} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  };
+  const byName = new Map(stack.components.map((component) => [component.name, component]));
+  const must = (name: string) => {
+    const component = byName.get(name);
+    if (!component) throw new Error(`no component ${name}`);
+    return component;
+  };
+  await bring(must('postgres'));
+  await Promise.all([bring(must('redis')), bring(must('kafka'))]);
+  await Promise.all([bring(must('registry')), bring(must('connect'))]);
+}
+
+/** Stops every component, dependants first. */
+export async function stackDown(stack: LocalStack, log: (line: string) => void = console.log): Promise<void> {
+  for (const component of [...stack.components].reverse()) {
+    if (!component.isRunning()) continue;
+    log(`stopping ${component.name} …`);
+    await component.stop();
+  }
+}
+
+/** Stops everything and forgets all data; downloaded distributions are kept. */
+export async function stackReset(stack: LocalStack, log: (line: string) => void = console.log): Promise<void> {
+  await stackDown(stack, log);
+  for (const dir of [stack.layout.data, stack.layout.logs, stack.layout.run, stack.layout.conf]) rmSync(dir, { recursive: true, force: true });
+  log('stack data removed');
+}

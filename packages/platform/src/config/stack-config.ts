@@ -1,0 +1,145 @@
+import { findRepoRoot, loadStackEnv } from './env-file.ts';
+
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** Where every component of the stack listens, read from infra/stack.env and the environment. */
+export interface StackConfig {
+  repoRoot: string;
+  postgres: PostgresSettings;
+  registryDatabase: string;
+  redis: { host: string; port: number };
+  kafka: { brokers: string[]; host: string; port: number; controllerPort: number; heap: string };
+  connect: { url: string; host: string; port: number; heap: string; dbHost: string; dbPort: number };
+  registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
+  topics: { prefix: string; partitions: number };
+  api: { host: string; port: number; url: string };
+  populator: { port: number };
+  logLevel: string;
+  versions: PinnedVersions;
+}
+
+/** infra/versions.env: every version the stack downloads. */
+export interface PinnedVersions {
+  kafka: string;
+  log4j: string;
+  debezium: string;
+  apicurio: string;
+  mavenDependencyPlugin: string;
+  mavenDependencyPluginGet: string;
+  postgresMajor: string;
+  redisMajor: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function reader(env: Record<string, string>) {
+  const text = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') throw new ConfigError(name, 'is not set');
+    return value.trim();
+  };
+  const port = (name: string): number => {
+    const raw = text(name);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+      throw new ConfigError(name, `must be a TCP port (1-65535), got "${raw}"`);
+    }
+    return value;
+  };
+  const positiveInt = (name: string): number => {
+    const raw = text(name);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const heap = (name: string): string => {
+    const raw = text(name);
+    if (!/^\d+[mgMG]$/.test(raw)) throw new ConfigError(name, `must be a JVM heap size like 512m or 1g, got "${raw}"`);
+    return raw;
+  };
+  return { text, port, positiveInt, heap };
+}
+
+/** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
+export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
+  const repoRoot = findRepoRoot();
+  const env = loadStackEnv(environment, repoRoot);
+  const { text, port, positiveInt, heap } = reader(env);
+
+  const kafkaHost = text('EVERGREEN_KAFKA_HOST');
+  const kafkaPort = port('EVERGREEN_KAFKA_PORT');
+  const connectHost = text('EVERGREEN_CONNECT_HOST');
+  const connectPort = port('EVERGREEN_CONNECT_PORT');
+  const registryHost = text('EVERGREEN_REGISTRY_HOST');
+  const registryPort = port('EVERGREEN_REGISTRY_PORT');
+  const apiHost = text('EVERGREEN_API_HOST');
+  const apiPort = port('EVERGREEN_API_PORT');
+
+  return {
+    repoRoot,
+    postgres: {
+      host: text('EVERGREEN_PG_HOST'),
+      port: port('EVERGREEN_PG_PORT'),
+      database: text('EVERGREEN_PG_DATABASE'),
+      user: text('EVERGREEN_PG_USER'),
+      password: text('EVERGREEN_PG_PASSWORD'),
+    },
+    registryDatabase: text('EVERGREEN_REGISTRY_DATABASE'),
+    redis: { host: text('EVERGREEN_REDIS_HOST'), port: port('EVERGREEN_REDIS_PORT') },
+    kafka: {
+      brokers: [`${kafkaHost}:${kafkaPort}`],
+      host: kafkaHost,
+      port: kafkaPort,
+      controllerPort: port('EVERGREEN_KAFKA_CONTROLLER_PORT'),
+      heap: heap('EVERGREEN_KAFKA_HEAP'),
+    },
+    connect: {
+      url: `http://${connectHost}:${connectPort}`,
+      host: connectHost,
+      port: connectPort,
+      heap: heap('EVERGREEN_CONNECT_HEAP'),
+      dbHost: text('EVERGREEN_CONNECT_DB_HOST'),
+      dbPort: port('EVERGREEN_CONNECT_DB_PORT'),
+    },
+    registry: {
+      url: `http://${registryHost}:${registryPort}`,
+      ccompatUrl: `http://${registryHost}:${registryPort}/apis/ccompat/v7`,
+      host: registryHost,
+      port: registryPort,
+      heap: heap('EVERGREEN_REGISTRY_HEAP'),
+    },
+    topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
+    api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}` },
+    populator: { port: port('EVERGREEN_POPULATOR_PORT') },
+    logLevel: text('EVERGREEN_LOG_LEVEL'),
+    versions: {
+      kafka: text('KAFKA_VERSION'),
+      log4j: text('LOG4J_VERSION'),
+      debezium: text('DEBEZIUM_VERSION'),
+      apicurio: text('APICURIO_VERSION'),
+      mavenDependencyPlugin: text('MAVEN_DEPENDENCY_PLUGIN_VERSION'),
+      mavenDependencyPluginGet: text('MAVEN_DEPENDENCY_PLUGIN_GET_VERSION'),
+      postgresMajor: text('POSTGRES_MAJOR'),
+      redisMajor: text('REDIS_MAJOR'),
+    },
+  };
+}
+
+/** The topic that carries every event of one aggregate type, in commit order per aggregate. */
+export function aggregateTopic(config: Pick<StackConfig, 'topics'>, aggregateType: string): string {
+  return `${config.topics.prefix}.${aggregateType}`;
+}

@@ -1,0 +1,10 @@
+export { parseEnvFile, findRepoRoot, loadStackEnv } from './config/env-file.ts';
+export { renderTemplate } from './config/render-template.ts';
+export { loadStackConfig, aggregateTopic, ConfigError } from './config/stack-config.ts';
+export type { StackConfig, PostgresSettings, PinnedVersions } from './config/stack-config.ts';
+export { pollUntil, DeadlineExceededError } from './wait/poll-until.ts';
+export type { PollOptions } from './wait/poll-until.ts';
+export { createLogger } from './logger/logger.ts';
+export type { Logger } from './logger/logger.ts';
+export { migrate, readMigrations } from './migrations/migrate.ts';
+export type { Migration } from './migrations/migrate.ts';

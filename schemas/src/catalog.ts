@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
+
+const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** One event type: its aggregate, its Avro schema as written in schemas/, and the parsed type. */
+export interface EventSchema {
+  aggregateType: string;
+  /** The Avro record's simple name, which is also the outbox row's `type` and the eventType header. */
+  eventType: string;
+  /** The record's full name (namespace + name), used in the registry subject. */
+  fullName: string;
+  /** The .avsc text, exactly as registered. */
+  definition: string;
+  type: avro.Type;
+}
+
+/** Every event this monorepo publishes, by aggregate type. Adding a schema file means adding it here. */
+const CATALOG: Record<string, string[]> = {
+  user: ['UserRegistered'],
+};
+
+function loadSchema(aggregateType: string, eventType: string): EventSchema {
+  const path = join(SCHEMAS_DIR, aggregateType, `${eventType}.avsc`);
+  const definition = readFileSync(path, 'utf8');
+  const type = avro.Type.forSchema(JSON.parse(definition) as avro.Schema);
+  const fullName = type.name;
+  if (!fullName || fullName.split('.').pop() !== eventType) {
+    throw new Error(`${path}: the record is named ${fullName ?? '(nothing)'}, expected ${eventType}`);
+  }
+  return { aggregateType, eventType, fullName, definition, type };
+}
+
+let cache: EventSchema[] | undefined;
+
+export function allEventSchemas(): EventSchema[] {
+  cache ??= Object.entries(CATALOG).flatMap(([aggregateType, eventTypes]) =>
+    eventTypes.map((eventType) => loadSchema(aggregateType, eventType)),
+  );
+  return cache;
+}
+
+export function eventSchema(aggregateType: string, eventType: string): EventSchema {
+  const schema = allEventSchemas().find((candidate) => candidate.aggregateType === aggregateType && candidate.eventType === eventType);
+  if (!schema) throw new Error(`no schema for event ${aggregateType}/${eventType} in schemas/`);
+  return schema;
+}
+
+/**
+ * The registry subject of an event type on a topic: topic + record name
+ * (Confluent's TopicRecordNameStrategy), because one topic carries every event type of its
+ * aggregate, and each type evolves under its own subject.
+ */
+export function subjectFor(topic: string, schema: Pick<EventSchema, 'fullName'>): string {
+  return `${topic}-${schema.fullName}`;
+}

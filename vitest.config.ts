@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// One run, two projects: unit tests live beside the code they test; end-to-end tests
+// run against the real local stack, which their global setup starts when it is down.
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{packages,services,schemas,connect-config,infra}/**/src/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/src/**/*.e2e.test.ts'],
+          globalSetup: ['tests/e2e/src/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+          // The suites share one stack; running them one at a time keeps their Kafka groups apart.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

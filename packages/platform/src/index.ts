@@ -8,3 +8,4 @@ export { createLogger } from './logger/logger.ts';
 export type { Logger } from './logger/logger.ts';
 export { migrate, readMigrations } from './migrations/migrate.ts';
 export type { Migration } from './migrations/migrate.ts';
+export { withTransaction, createPool } from './postgres/transaction.ts';

@@ -1,0 +1,154 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { SerdeError, SerdeErrorCode } from './errors.ts';
+import { assertValid } from './validate.ts';
+import { frame, unframe } from './wire-format.ts';
+
+/** One schema as this process knows it: the registry subject, the .avsc text and its parsed type. */
+export interface LocalSchema {
+  subject: string;
+  definition: string;
+  type: avro.Type;
+}
+
+export interface DecodedMessage<T> {
+  schemaId: number;
+  /** The writer's record name, e.g. dev.evergreen.user.UserRegistered. */
+  writerName: string;
+  value: T;
+}
+
+export type Compatibility = keyof typeof COMPATIBILITY;
+
+interface RegistryResponseError {
+  status?: number;
+  message?: string;
+}
+
+/** Network trouble and 5xx may pass; 4xx answers mean the request itself is wrong. */
+function classifyRegistryError(error: unknown, what: string): SerdeError {
+  const { status, message = String(error) } = error as RegistryResponseError;
+  // mappersmith reports a failed connection as a response without a server status (or 400 with the socket error).
+  const unreachable = status === undefined || status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket|network|timeout/i.test(message);
+  if (unreachable) return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry unavailable while ${what}: ${message}`, true, { cause: error });
+  if (status === 404) return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry does not know ${what}: ${message}`, false, { cause: error });
+  return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry refused ${what} (HTTP ${status}): ${message}`, false, { cause: error });
+}
+
+/** Caches a promise per key, and forgets it when it rejects so the next call asks again. */
+function memoize<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const loading = load();
+  cache.set(key, loading);
+  loading.catch(() => cache.delete(key));
+  return loading;
+}
+
+/**
+ * Avro in the Confluent wire format against a Confluent-compatible registry (Apicurio's ccompat
+ * API here). Schema ids and writer schemas are fetched once and cached, so after warm-up encoding
+ * and decoding make no registry calls.
+ */
+export class AvroSerde {
+  private readonly idsBySubject = new Map<string, Promise<number>>();
+  private readonly writerTypes = new Map<number, Promise<avro.Type>>();
+  private readonly resolvers = new Map<string, avro.Resolver>();
+  /** Registry HTTP calls made by this instance; lets tests and benchmarks see the cache work. */
+  registryCalls = 0;
+
+  constructor(private readonly registry: SchemaRegistry) {}
+
+  static forUrl(url: string): AvroSerde {
+    // Retries belong to the caller (the consumer pauses and backs off); fail fast here.
+    return new AvroSerde(new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } }));
+  }
+
+  /** Registers a schema under its subject (a no-op when that schema is already there) and sets the subject's compatibility. */
+  async register(schema: LocalSchema, compatibility: Compatibility = 'BACKWARD'): Promise<number> {
+    this.registryCalls += 1;
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: schema.definition },
+        { subject: schema.subject, compatibility: COMPATIBILITY[compatibility] },
+      );
+      this.idsBySubject.set(schema.subject, Promise.resolve(id));
+      return id;
+    } catch (error) {
+      throw classifyRegistryError(error, `registering ${schema.subject}`);
+    }
+  }
+
+  /** The id the registry gave this schema under its subject; asked once, then cached. */
+  schemaIdOf(schema: LocalSchema): Promise<number> {
+    return memoize(this.idsBySubject, schema.subject, async () => {
+      this.registryCalls += 1;
+      try {
+        return await this.registry.getRegistryIdBySchema(schema.subject, { type: SchemaType.AVRO, schema: schema.definition });
+      } catch (error) {
+        throw classifyRegistryError(error, `schema ${schema.type.name} under subject ${schema.subject} (run npm run schemas:register)`);
+      }
+    });
+  }
+
+  /** Validates `value` against the schema, naming every bad field, then encodes it in the wire format. */
+  async encode(schema: LocalSchema, value: unknown): Promise<Buffer> {
+    assertValid(schema.type, value);
+    const schemaId = await this.schemaIdOf(schema);
+    return frame(schemaId, schema.type.toBuffer(value));
+  }
+
+  private writerType(schemaId: number): Promise<avro.Type> {
+    return memoize(this.writerTypes, schemaId, async () => {
+      this.registryCalls += 1;
+      let definition: unknown;
+      try {
+        definition = await this.registry.getSchema(schemaId);
+      } catch (error) {
+        throw classifyRegistryError(error, `schema id ${schemaId}`);
+      }
+      // The library hands back an avsc Type already; keep only its schema so our own avsc parses it.
+      const schemaJson = (definition as { schema?: () => unknown }).schema?.() ?? definition;
+      return avro.Type.forSchema(schemaJson as avro.Schema);
+    });
+  }
+
+  /**
+   * Decodes a wire-format message with the writer's schema (from the registry by id) and resolves
+   * it into the reader's schema, so a consumer built against an older schema keeps working.
+   */
+  async decode<T>(message: Buffer, readers: readonly avro.Type[]): Promise<DecodedMessage<T>> {
+    const { schemaId, body } = unframe(message);
+    const writer = await this.writerType(schemaId);
+    const writerName = writer.name ?? writer.typeName;
+    const shortName = writerName.split('.').pop();
+    const reader = readers.find((candidate) => candidate.name === writerName) ?? readers.find((candidate) => candidate.name?.split('.').pop() === shortName);
+    if (!reader) {
+      throw new SerdeError(SerdeErrorCode.INCOMPATIBLE_SCHEMA, `no reader schema for ${writerName} (schema id ${schemaId})`);
+    }
+    const resolver = this.resolverFor(schemaId, reader, writer);
+    try {
+      return { schemaId, writerName, value: reader.fromBuffer(body, resolver, false) as T };
+    } catch (error) {
+      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, false, {
+        cause: error,
+      });
+    }
+  }
+
+  private resolverFor(schemaId: number, reader: avro.Type, writer: avro.Type): avro.Resolver {
+    const key = `${schemaId}:${reader.name}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver) {
+      try {
+        resolver = reader.createResolver(writer);
+      } catch (error) {
+        throw new SerdeError(SerdeErrorCode.INCOMPATIBLE_SCHEMA, `writer schema id ${schemaId} cannot be read as ${reader.name}: ${(error as Error).message}`, false, {
+          cause: error,
+        });
+      }
+      this.resolvers.set(key, resolver);
+    }
+    return resolver;
+  }
+}

@@ -1,0 +1,4 @@
+export { allEventSchemas, eventSchema, subjectFor } from './catalog.ts';
+export type { EventSchema } from './catalog.ts';
+export { topicSchema, allTopicSchemas } from './registered.ts';
+export type { TopicSchema } from './registered.ts';

@@ -1,0 +1,2 @@
+export { createOutbox, outboxMigrations } from './outbox.ts';
+export type { Outbox, OutboxEvent, OutboxOptions, PublishedEvent, Queryable } from './outbox.ts';

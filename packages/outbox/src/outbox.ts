@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AvroSerde } from '@evergreen/avro-serde';
+import { readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
+import { topicSchema } from '@evergreen/schemas';
+
+/** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+export interface OutboxEvent {
+  aggregateType: string;
+  aggregateId: string;
+  /** The Avro record name of the payload; also the eventType header. */
+  eventType: string;
+  /** The aggregate's version after this change. */
+  aggregateVersion: number;
+  /** The event body, validated against schemas/<aggregateType>/<eventType>.avsc; null publishes a tombstone. */
+  data: Record<string, unknown> | null;
+  /** Defaults to a fresh UUID; becomes the `id` header, the consumers' deduplication key. */
+  eventId?: string;
+}
+
+export interface OutboxOptions {
+  serde: AvroSerde;
+  config: Pick<StackConfig, 'topics'>;
+  /**
+   * Keep rows after insert (for auditing). By default each row is deleted in the same
+   * transaction right after its insert: Debezium reads the insert from the WAL, and the table stays empty.
+   */
+  keepRows?: boolean;
+}
+
+export interface PublishedEvent {
+  eventId: string;
+  topic: string;
+}
+
+export interface Outbox {
+  /** Writes the event's outbox row inside the caller's transaction; throws (so the caller rolls back) when the data is invalid. */
+  publish(tx: Queryable, event: OutboxEvent): Promise<PublishedEvent>;
+}
+
+export function createOutbox(options: OutboxOptions): Outbox {
+  return {
+    async publish(tx, event) {
+      const schema = topicSchema(options.config, event.aggregateType, event.eventType);
+      const payload = event.data === null ? null : await options.serde.encode(schema, event.data);
+      const eventId = event.eventId ?? randomUUID();
+      await tx.query(
+        'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion) VALUES ($1, $2, $3, $4, $5, $6)',
+        [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion],
+      );
+      if (!options.keepRows) await tx.query('DELETE FROM outbox WHERE id = $1', [eventId]);
+      return { eventId, topic: schema.topic };
+    },
+  };
+}
+
+/** The outbox table, the heartbeat table and the publication the connector reads. */
+export function outboxMigrations(): Migration[] {
+  return readMigrations('outbox', join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations'));
+}

@@ -1,0 +1,78 @@
+import { AvroSerde, SerdeError } from '@evergreen/avro-serde';
+import { allEventSchemas } from '@evergreen/schemas';
+import type avro from 'avsc';
+import { PoisonRecordError } from './poison.ts';
+import type { UserEntry } from './user-cache.ts';
+
+/** The fields of UserRegistered this consumer reads (its reader schema is schemas/user/UserRegistered.avsc). */
+interface UserRegistered {
+  userId: string;
+  version: number;
+  email: string;
+  name: string;
+  avatarUrl: string | null;
+  registeredAt: number;
+}
+
+/** What a record's headers and key say about the event, before its payload is decoded. */
+export interface EventMetadata {
+  eventId: string;
+  eventType: string;
+  aggregateId: string;
+  aggregateVersion: number;
+}
+
+type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+function header(headers: Record<string, HeaderValue> | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const single = Array.isArray(value) ? value[0] : value;
+  return single === undefined ? undefined : single.toString();
+}
+
+export function eventMetadata(key: Buffer | null, headers: Record<string, HeaderValue> | undefined): EventMetadata {
+  const eventId = header(headers, 'id');
+  const eventType = header(headers, 'eventType');
+  const version = Number(header(headers, 'aggregateVersion'));
+  const aggregateId = key?.toString();
+  if (!eventId || !eventType || !aggregateId || !Number.isInteger(version)) {
+    throw new PoisonRecordError('missing-metadata', `record lacks its key or the id/eventType/aggregateVersion headers`);
+  }
+  return { eventId, eventType, aggregateId, aggregateVersion: version };
+}
+
+/** Decodes a user event's payload through the registry into this consumer's reader schemas. */
+export class UserEventDecoder {
+  private readonly readers: avro.Type[] = allEventSchemas()
+    .filter((schema) => schema.aggregateType === 'user')
+    .map((schema) => schema.type);
+
+  constructor(private readonly serde: AvroSerde) {}
+
+  async toCacheEntry(metadata: EventMetadata, value: Buffer | null): Promise<UserEntry> {
+    if (metadata.eventType !== 'UserRegistered') {
+      throw new PoisonRecordError('unknown-event-type', `no handler for event type ${metadata.eventType}`);
+    }
+    if (value === null) throw new PoisonRecordError('rejected', `${metadata.eventType} without a payload`);
+    let event: UserRegistered;
+    try {
+      event = (await this.serde.decode<UserRegistered>(value, this.readers)).value;
+    } catch (error) {
+      // A registry that is away is transient: rethrow so the record is retried, not dead-lettered.
+      if (error instanceof SerdeError && !error.retriable) throw new PoisonRecordError('undecodable', error.message, { cause: error });
+      throw error;
+    }
+    if (event.userId !== metadata.aggregateId) {
+      throw new PoisonRecordError('rejected', `payload userId ${event.userId} differs from the record key ${metadata.aggregateId}`);
+    }
+    return {
+      id: event.userId,
+      email: event.email,
+      name: event.name,
+      avatarUrl: event.avatarUrl,
+      version: event.version,
+      registeredAt: event.registeredAt,
+      eventId: metadata.eventId,
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Outbox } from '@evergreen/outbox';
+import { withTransaction } from '@evergreen/platform';
+import { USER_AGGREGATE, userFromRow, type User, type UserRow } from './user.ts';
+
+export interface RegistrationInput {
+  email: string;
+  name: string;
+  avatarUrl?: string | null;
+}
+
+export class EmailTakenError extends Error {
+  constructor(readonly email: string) {
+    super(`a user with email ${email} is already registered`);
+    this.name = 'EmailTakenError';
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Inserts the user and its UserRegistered event in ONE transaction: both commit, or neither
+ * does. The event reaches Kafka only through Debezium reading the committed outbox row.
+ */
+export async function registerUser(pool: pg.Pool, outbox: Outbox, input: RegistrationInput): Promise<User> {
+  try {
+    return await withTransaction(pool, async (tx) => {
+      const { rows } = await tx.query<UserRow>(
+        `INSERT INTO users (id, email, name, avatar_url, version) VALUES ($1, $2, $3, $4, 1)
+         RETURNING id, email, name, avatar_url, version, created_at`,
+        [randomUUID(), input.email, input.name, input.avatarUrl ?? null],
+      );
+      const user = userFromRow(rows[0] as UserRow);
+      await outbox.publish(tx, {
+        aggregateType: USER_AGGREGATE,
+        aggregateId: user.id,
+        eventType: 'UserRegistered',
+        aggregateVersion: user.version,
+        data: {
+          userId: user.id,
+          version: user.version,
+          email: user.email,
+          name: user.name,
+          avatarUrl: user.avatarUrl,
+          registeredAt: Date.parse(user.registeredAt),
+        },
+      });
+      return user;
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new EmailTakenError(input.email);
+    throw error;
+  }
+}

@@ -1,14 +1,12 @@
-import { AvroSerde, type Compatibility } from '@evergreen/avro-serde';
+import { AvroSerde } from '@evergreen/avro-serde';
 import { loadStackConfig } from '@evergreen/platform';
-import { allTopicSchemas } from './registered.ts';
+import { compatibilityFromEnv, registerAllSchemas } from './register-all.ts';
 
-// Registers every schema in schemas/ under its subject. Run by `npm start` and the e2e setup.
-const config = loadStackConfig();
-const compatibility = (process.env.EVERGREEN_SCHEMA_COMPATIBILITY ?? 'BACKWARD') as Compatibility;
-const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+// `npm run schemas:register`, run by `npm start` and the end-to-end setup.
 try {
-  for (const schema of allTopicSchemas(config)) {
-    const id = await serde.register(schema, compatibility);
+  const config = loadStackConfig();
+  const compatibility = compatibilityFromEnv();
+  for (const { schema, id } of await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), compatibility)) {
     console.log(`[schemas] ${schema.subject} -> id ${id} (${compatibility})`);
   }
 } catch (error) {

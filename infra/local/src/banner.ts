@@ -14,7 +14,7 @@ export function banner(stack: LocalStack): string {
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,
     'then read its cache entry (the id is in the answer):',
-    `  redis-cli -p ${config.redis.port} GET evergreen:user:<id>`,
+    `  redis-cli -p ${config.redis.port} HGETALL evergreen:user:<id>`,
     '',
   ];
   return lines.join('\n');

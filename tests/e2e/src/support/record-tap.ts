@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { pollUntil } from '@evergreen/platform';
+
+/** One Kafka record as a test looks at it. */
+export interface TappedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: Buffer | null;
+}
+
+/**
+ * Reads a topic from the beginning in a group of its own and keeps every record, so a test can
+ * wait for the records of one key and assert on exactly what the relay produced.
+ */
+export class RecordTap {
+  private readonly records: TappedRecord[] = [];
+  private readonly consumer: Consumer;
+
+  constructor(
+    brokers: string[],
+    private readonly topic: string,
+  ) {
+    this.consumer = new Kafka({ clientId: 'evergreen-e2e-tap', brokers, logLevel: logLevel.ERROR }).consumer({
+      groupId: `evergreen-e2e-tap-${randomUUID()}`,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          const single = Array.isArray(value) ? value[0] : value;
+          if (single !== undefined) headers[name] = single.toString();
+        }
+        this.records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value: message.value });
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  /** Every record with this key, in the order they were read (one key lives on one partition, so offset order). */
+  recordsFor(key: string): TappedRecord[] {
+    return this.records.filter((record) => record.key === key);
+  }
+
+  async waitForRecords(key: string, count: number, timeoutMs = 30_000): Promise<TappedRecord[]> {
+    return pollUntil(() => (this.recordsFor(key).length >= count ? this.recordsFor(key) : undefined), {
+      description: `${count} record(s) with key ${key} on ${this.topic}`,
+      timeoutMs,
+      intervalMs: 100,
+    });
+  }
+}

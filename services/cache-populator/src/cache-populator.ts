@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import type { Logger } from '@evergreen/platform';
@@ -46,7 +46,9 @@ export function createCachePopulator(options: CachePopulatorOptions): CachePopul
     logCreator: kafkaLogCreator(logger),
   });
   const consumer = kafka.consumer({ groupId: options.groupId });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  // The Java-compatible partitioner puts a dead letter's key on the same partition number the
+  // Debezium (Java) producer chose for the original, which keeps replays in key order.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const cache = new UserCache(options.redis);
   const decoder = new UserEventDecoder(options.serde);
   const counters: CachePopulatorCounters = { applied: 0, stale: 0, deadLettered: 0 };

@@ -29,7 +29,9 @@ async function main(argv: string[]): Promise<number> {
       const statuses = await stackStatus(stack);
       for (const status of statuses) {
         const state = status.healthy ? 'healthy' : status.running ? 'running, NOT healthy' : 'stopped';
-        console.log(`${status.name.padEnd(9)} ${state.padEnd(21)} ${status.endpoint.padEnd(48)} ${status.log}`);
+        const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
+        const memory = status.memory ? `rss ${mib(status.memory.rssKiB)}, peak ${mib(status.memory.peakKiB)}` : '';
+        console.log(`${status.name.padEnd(9)} ${state.padEnd(21)} ${status.endpoint.padEnd(48)} ${memory.padEnd(28)} ${status.log}`);
       }
       return statuses.every((status) => status.healthy) ? 0 : 3;
     }

@@ -13,8 +13,8 @@ export interface Component {
   name: string;
   /** Where it listens, for `stack:status` and the README. */
   endpoint: string;
-  /** Alive according to its pid file (or its own tool). */
-  isRunning(): boolean;
+  /** The main process's pid while it is alive, according to its pid file. */
+  pid(): number | undefined;
   /** Answers its health check now. */
   isHealthy(): Promise<boolean>;
   /** Starts it (first start also initialises its data) and returns once it is healthy. */

@@ -6,6 +6,7 @@ import { kafka } from './components/kafka.ts';
 import { postgres } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
 import { registry } from './components/registry.ts';
+import { memoryOf, type ProcessMemory } from './memory.ts';
 import { logFile, stackLayout, type StackLayout } from './layout.ts';
 import { distributions, provisionDistributions } from './provision.ts';
 import { ensureSystemPackages } from './system-packages.ts';
@@ -38,13 +39,16 @@ export interface ComponentStatus {
   healthy: boolean;
   endpoint: string;
   log: string;
+  /** Of the component's whole process tree (PostgreSQL is a postmaster and its backends). */
+  memory: ProcessMemory | undefined;
 }
 
 export async function stackStatus(stack: LocalStack): Promise<ComponentStatus[]> {
   return Promise.all(
     stack.components.map(async (component) => ({
       name: component.name,
-      running: component.isRunning(),
+      running: component.pid() !== undefined,
+      memory: memoryOf(component.pid()),
       healthy: await component.isHealthy(),
       endpoint: component.endpoint,
       log: logFile(stack.layout, component.name),
@@ -72,7 +76,7 @@ export async function stackUp(stack: LocalStack, log: (line: string) => void = c
 
   const bring = async (component: Component) => {
     if (await component.isHealthy()) return;
-    if (component.isRunning()) {
+    if (component.pid() !== undefined) {
       // Alive but not answering: perhaps still starting, perhaps wedged. Restart it cleanly.
       log(`${component.name} is running but not healthy; restarting it`);
       await component.stop();
@@ -96,7 +100,7 @@ export async function stackUp(stack: LocalStack, log: (line: string) => void = c
 /** Stops every component, dependants first. */
 export async function stackDown(stack: LocalStack, log: (line: string) => void = console.log): Promise<void> {
   for (const component of [...stack.components].reverse()) {
-    if (!component.isRunning()) continue;
+    if (component.pid() === undefined) continue;
     log(`stopping ${component.name} …`);
     await component.stop();
   }

@@ -25,7 +25,7 @@ export function jvmDaemon(context: StackContext, spec: JvmDaemonSpec): Component
   return {
     name: spec.name,
     endpoint: spec.endpoint,
-    isRunning: () => runningPid(pidPath) !== undefined,
+    pid: () => runningPid(pidPath),
     isHealthy: spec.isHealthy,
     async start() {
       mkdirSync(context.layout.run, { recursive: true });

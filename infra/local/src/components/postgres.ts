@@ -80,7 +80,7 @@ export function postgres(context: StackContext): Component {
   const component: Component = {
     name: 'postgres',
     endpoint: `postgresql://${settings.user}@${settings.host}:${settings.port}/${settings.database}`,
-    isRunning: () => runningPid(join(dataDir, 'postmaster.pid')) !== undefined,
+    pid: () => runningPid(join(dataDir, 'postmaster.pid')),
     async isHealthy() {
       const client = new pg.Client({ ...settings, connectionTimeoutMillis: 2_000 });
       try {
@@ -101,7 +101,7 @@ export function postgres(context: StackContext): Component {
       await ensureRoleAndDatabases();
     },
     async stop() {
-      if (!component.isRunning()) return;
+      if (component.pid() === undefined) return;
       await run(`${binDir}/pg_ctl`, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], { asUser });
     },
   };

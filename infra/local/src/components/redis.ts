@@ -30,7 +30,7 @@ export function redis(context: StackContext): Component {
   return {
     name: 'redis',
     endpoint: `redis://${host}:${port}`,
-    isRunning: () => runningPid(pidPath) !== undefined,
+    pid: () => runningPid(pidPath),
     isHealthy: () => redisAnswersPing(host, port),
     async start() {
       mkdirSync(dataDir, { recursive: true });

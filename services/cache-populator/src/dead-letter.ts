@@ -1,17 +1,19 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import type { PoisonRecordError } from './poison.ts';
 
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
+export interface DeadLetterSource {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
 /**
- * Publishes a poison record to <topic>.dlq with its original key, value and headers, plus
- * headers saying why and where it came from, so it can be inspected and replayed.
+ * The record for <topic>.dlq: the original key, value and headers, plus headers saying why and
+ * where it came from, so it can be inspected and replayed.
  */
-export async function sendToDeadLetter(
-  producer: Producer,
-  source: { topic: string; partition: number; message: KafkaMessage },
-  error: PoisonRecordError,
-): Promise<void> {
+export function deadLetterRecord(source: DeadLetterSource, error: PoisonRecordError, now: Date = new Date()): ProducerRecord {
   const headers: IHeaders = {
     ...source.message.headers,
     'dlq.reason': error.reason,
@@ -19,11 +21,16 @@ export async function sendToDeadLetter(
     'dlq.topic': source.topic,
     'dlq.partition': String(source.partition),
     'dlq.offset': source.message.offset,
-    'dlq.at': new Date().toISOString(),
+    'dlq.at': now.toISOString(),
   };
-  await producer.send({
+  return {
     topic: deadLetterTopic(source.topic),
     acks: -1,
     messages: [{ key: source.message.key, value: source.message.value, headers }],
-  });
+  };
+}
+
+/** Publishes a poison record to <topic>.dlq (see deadLetterRecord). */
+export async function sendToDeadLetter(producer: Producer, source: DeadLetterSource, error: PoisonRecordError): Promise<void> {
+  await producer.send(deadLetterRecord(source, error));
 }

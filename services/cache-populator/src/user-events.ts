@@ -1,7 +1,7 @@
-import { AvroSerde, SerdeError } from '@evergreen/avro-serde';
+import type { AvroSerde } from '@evergreen/avro-serde';
 import { allEventSchemas } from '@evergreen/schemas';
 import type avro from 'avsc';
-import { PoisonRecordError } from './poison.ts';
+import { isPoisonDecodeFailure, PoisonRecordError } from './poison.ts';
 import type { UserEntry } from './user-cache.ts';
 
 /** The fields of UserRegistered this consumer reads (its reader schema is schemas/user/UserRegistered.avsc). */
@@ -33,9 +33,11 @@ function header(headers: Record<string, HeaderValue> | undefined, name: string):
 export function eventMetadata(key: Buffer | null, headers: Record<string, HeaderValue> | undefined): EventMetadata {
   const eventId = header(headers, 'id');
   const eventType = header(headers, 'eventType');
-  const version = Number(header(headers, 'aggregateVersion'));
+  const rawVersion = header(headers, 'aggregateVersion');
+  // Digits only: Number() would read '' or ' ' as 0 and accept '1e3', '0x1f' or '-1'.
+  const version = rawVersion !== undefined && /^\d+$/.test(rawVersion) ? Number(rawVersion) : Number.NaN;
   const aggregateId = key?.toString();
-  if (!eventId || !eventType || !aggregateId || !Number.isInteger(version)) {
+  if (!eventId || !eventType || !aggregateId || !Number.isSafeInteger(version)) {
     throw new PoisonRecordError('missing-metadata', `record lacks its key or the id/eventType/aggregateVersion headers`);
   }
   return { eventId, eventType, aggregateId, aggregateVersion: version };
@@ -59,7 +61,7 @@ export class UserEventDecoder {
       event = (await this.serde.decode<UserRegistered>(value, this.readers)).value;
     } catch (error) {
       // A registry that is away is transient: rethrow so the record is retried, not dead-lettered.
-      if (error instanceof SerdeError && !error.retriable) throw new PoisonRecordError('undecodable', error.message, { cause: error });
+      if (isPoisonDecodeFailure(error)) throw new PoisonRecordError('undecodable', error.message, { cause: error });
       throw error;
     }
     if (event.userId !== metadata.aggregateId) {

@@ -18,6 +18,14 @@ export class EmailTakenError extends Error {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** The unique index on lower(email), from migrations/001_users.sql. */
+const EMAIL_UNIQUE_INDEX = 'users_email_key';
+
+/** Only a clash on the email index means the email is taken; any other unique violation is a fault. */
+function isEmailTaken(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && constraint === EMAIL_UNIQUE_INDEX;
+}
 
 /**
  * Inserts the user and its UserRegistered event in ONE transaction: both commit, or neither
@@ -49,7 +57,7 @@ export async function registerUser(pool: pg.Pool, outbox: Outbox, input: Registr
       return user;
     });
   } catch (error) {
-    if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new EmailTakenError(input.email);
+    if (isEmailTaken(error)) throw new EmailTakenError(input.email);
     throw error;
   }
 }

@@ -1,0 +1,144 @@
+import type { KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { deadLetterRecord, deadLetterTopic, sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
+import { PoisonRecordError } from './poison.ts';
+
+const AT = new Date('2025-03-01T12:34:56.789Z');
+const USER_ID = '4b1f6a52-3c1e-4f7a-9d2b-1e2f3a4b5c6d';
+
+function poisonSource(message: Partial<KafkaMessage> = {}): DeadLetterSource {
+  return {
+    topic: 'evergreen.user',
+    partition: 2,
+    message: {
+      key: Buffer.from(USER_ID),
+      // Not valid wire format on purpose: the DLQ must keep the bytes as they came.
+      value: Buffer.from([0xff, 0x00, 0x01, 0x02]),
+      timestamp: '1740832496789',
+      attributes: 0,
+      offset: '41',
+      headers: { id: Buffer.from('evt-7'), eventType: Buffer.from('UserRegistered'), aggregateVersion: Buffer.from('3') },
+      ...message,
+    } as KafkaMessage,
+  };
+}
+
+const undecodable = new PoisonRecordError('undecodable', 'message starts with byte 255, not the magic byte 0');
+
+/** The one message of a dead-letter record, which must exist. */
+function onlyMessage(record: ProducerRecord) {
+  expect(record.messages).toHaveLength(1);
+  return record.messages[0]!;
+}
+
+describe('deadLetterTopic', () => {
+  it('appends .dlq to the source topic', () => {
+    expect(deadLetterTopic('evergreen.user')).toBe('evergreen.user.dlq');
+  });
+});
+
+describe('deadLetterRecord', () => {
+  it('goes to <topic>.dlq and waits for every in-sync replica', () => {
+    const record = deadLetterRecord(poisonSource(), undecodable, AT);
+
+    expect(record.topic).toBe('evergreen.user.dlq');
+    expect(record.acks).toBe(-1);
+  });
+
+  it('keeps the original key and value bytes unchanged', () => {
+    const source = poisonSource();
+
+    const message = onlyMessage(deadLetterRecord(source, undecodable, AT));
+
+    expect(message.key).toEqual(Buffer.from(USER_ID));
+    expect(message.value).toEqual(Buffer.from([0xff, 0x00, 0x01, 0x02]));
+  });
+
+  it('keeps a null key and a null value (a tombstone) as null', () => {
+    const message = onlyMessage(deadLetterRecord(poisonSource({ key: null, value: null }), undecodable, AT));
+
+    expect(message.key).toBeNull();
+    expect(message.value).toBeNull();
+  });
+
+  it('keeps every original header, byte for byte', () => {
+    const message = onlyMessage(deadLetterRecord(poisonSource(), undecodable, AT));
+
+    expect(message.headers).toMatchObject({
+      id: Buffer.from('evt-7'),
+      eventType: Buffer.from('UserRegistered'),
+      aggregateVersion: Buffer.from('3'),
+    });
+  });
+
+  it('adds dlq.* headers with the reason, the error and where the record came from', () => {
+    const message = onlyMessage(deadLetterRecord(poisonSource(), undecodable, AT));
+
+    expect(message.headers).toMatchObject({
+      'dlq.reason': 'undecodable',
+      'dlq.error': 'message starts with byte 255, not the magic byte 0',
+      'dlq.topic': 'evergreen.user',
+      'dlq.partition': '2',
+      'dlq.offset': '41',
+      'dlq.at': '2025-03-01T12:34:56.789Z',
+    });
+  });
+
+  it('cuts a long error message to 1000 characters', () => {
+    const long = new PoisonRecordError('rejected', 'e'.repeat(5_000));
+
+    const message = onlyMessage(deadLetterRecord(poisonSource(), long, AT));
+
+    expect(message.headers?.['dlq.error']).toBe('e'.repeat(1_000));
+  });
+
+  it('adds the dlq.* headers to a record that had no headers at all', () => {
+    const source = poisonSource();
+    const { headers: _dropped, ...withoutHeaders } = source.message as KafkaMessage & { headers?: unknown };
+    const message = onlyMessage(deadLetterRecord({ ...source, message: withoutHeaders as KafkaMessage }, undecodable, AT));
+
+    expect(Object.keys(message.headers ?? {}).sort()).toEqual(['dlq.at', 'dlq.error', 'dlq.offset', 'dlq.partition', 'dlq.reason', 'dlq.topic']);
+  });
+
+  it('describes the latest failure when a replayed dead letter fails again', () => {
+    const replayed = poisonSource({
+      headers: { id: Buffer.from('evt-7'), 'dlq.reason': Buffer.from('undecodable'), 'dlq.offset': Buffer.from('7') },
+    });
+
+    const message = onlyMessage(deadLetterRecord(replayed, new PoisonRecordError('rejected', 'userId differs from the key'), AT));
+
+    expect(message.headers).toMatchObject({ id: Buffer.from('evt-7'), 'dlq.reason': 'rejected', 'dlq.offset': '41' });
+  });
+
+  it('does not change the consumed message', () => {
+    const source = poisonSource();
+
+    deadLetterRecord(source, undecodable, AT);
+
+    expect(Object.keys(source.message.headers ?? {})).toEqual(['id', 'eventType', 'aggregateVersion']);
+  });
+});
+
+describe('sendToDeadLetter', () => {
+  it('sends the dead-letter record through the producer', async () => {
+    const sent: ProducerRecord[] = [];
+    const producer = { send: async (record: ProducerRecord) => void sent.push(record) } as unknown as Producer;
+    const source = poisonSource();
+
+    await sendToDeadLetter(producer, source, undecodable);
+
+    expect(sent).toHaveLength(1);
+    const { headers, ...rest } = onlyMessage(sent[0]!);
+    const { headers: expectedHeaders, ...expectedRest } = onlyMessage(deadLetterRecord(source, undecodable, AT));
+    expect(sent[0]).toMatchObject({ topic: 'evergreen.user.dlq', acks: -1 });
+    expect(rest).toEqual(expectedRest);
+    expect({ ...headers, 'dlq.at': 'now' }).toEqual({ ...expectedHeaders, 'dlq.at': 'now' });
+    expect(Date.parse(String(headers?.['dlq.at']))).not.toBeNaN();
+  });
+
+  it('fails when the producer fails, so the record is retried rather than lost', async () => {
+    const producer = { send: async () => Promise.reject(new Error('leader not available')) } as unknown as Producer;
+
+    await expect(sendToDeadLetter(producer, poisonSource(), undecodable)).rejects.toThrow('leader not available');
+  });
+});

@@ -1,0 +1,76 @@
+import { AvroSerde, frame, InvalidValueError, SerdeError, SerdeErrorCode } from '@evergreen/avro-serde';
+import { eventSchema } from '@evergreen/schemas';
+import { describe, expect, it } from 'vitest';
+import { isPoisonDecodeFailure } from './poison.ts';
+
+const readers = [eventSchema('user', 'UserRegistered').type];
+
+/** A real AvroSerde in front of a registry whose getSchema fails with `failure`, as the registry client reports it. */
+function serdeWhoseRegistryFails(failure: unknown): AvroSerde {
+  const registry = { getSchema: async () => Promise.reject(failure) };
+  return new AvroSerde(registry as unknown as ConstructorParameters<typeof AvroSerde>[0]);
+}
+
+/** What AvroSerde.decode rejects with for `message`. */
+async function decodeFailure(serde: AvroSerde, message: Buffer): Promise<unknown> {
+  return serde.decode(message, readers).then(
+    () => expect.fail('decode should have failed'),
+    (error: unknown) => error,
+  );
+}
+
+const WELL_FRAMED = frame(7, Buffer.from([2, 4]));
+
+describe('isPoisonDecodeFailure', () => {
+  const dataCodes = Object.values(SerdeErrorCode).filter((code) => code !== SerdeErrorCode.REGISTRY_UNAVAILABLE);
+
+  it.each(dataCodes)('treats a non-retriable SerdeError %s as poison', (code) => {
+    expect(isPoisonDecodeFailure(new SerdeError(code, 'bad data'))).toBe(true);
+  });
+
+  it('treats a retriable SerdeError (the registry is away) as transient', () => {
+    expect(isPoisonDecodeFailure(new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, 'ECONNREFUSED', true))).toBe(false);
+  });
+
+  it('decides by the retriable flag, not by the code', () => {
+    expect(isPoisonDecodeFailure(new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, 'registry answered 404 mid-failover', true))).toBe(false);
+  });
+
+  it('treats an InvalidValueError (a SerdeError subclass) as poison', () => {
+    expect(isPoisonDecodeFailure(new InvalidValueError('dev.evergreen.user.UserRegistered', [{ path: 'email', message: 'must be a string' }]))).toBe(true);
+  });
+
+  it.each<[string, unknown]>([
+    ['a plain Error', new Error('socket hang up')],
+    ['a TypeError', new TypeError('cannot read properties of undefined')],
+    ['an object shaped like a SerdeError', { name: 'SerdeError', code: SerdeErrorCode.UNDECODABLE, retriable: false }],
+    ['a thrown string', 'boom'],
+    ['undefined', undefined],
+  ])('treats %s as transient', (_case, error) => {
+    expect(isPoisonDecodeFailure(error)).toBe(false);
+  });
+
+  describe('on the failures AvroSerde.decode really produces', () => {
+    it('treats a message shorter than the wire header as poison', async () => {
+      expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(new Error('unused')), Buffer.from([0, 0])))).toBe(true);
+    });
+
+    it('treats a message without the magic byte as poison', async () => {
+      const notAvro = Buffer.from('{"userId":"4b1f6a52"}');
+      expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(new Error('unused')), notAvro))).toBe(true);
+    });
+
+    it('treats a schema id the registry does not know (404) as poison', async () => {
+      const serde = serdeWhoseRegistryFails({ status: 404, message: 'Schema 7 not found' });
+      expect(isPoisonDecodeFailure(await decodeFailure(serde, WELL_FRAMED))).toBe(true);
+    });
+
+    it.each<[string, unknown]>([
+      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:8081')],
+      ['answers 503', { status: 503, message: 'Service Unavailable' }],
+      ['times out', { status: 400, message: 'Request timeout after 3000ms' }],
+    ])('treats a registry that %s as transient', async (_case, failure) => {
+      expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(failure), WELL_FRAMED))).toBe(false);
+    });
+  });
+});

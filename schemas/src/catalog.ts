@@ -17,10 +17,22 @@ export interface EventSchema {
   type: avro.Type;
 }
 
-/** Every event this monorepo publishes, by aggregate type. Adding a schema file means adding it here. */
+/** Every event with a payload this monorepo publishes, by aggregate type. Adding a schema file means adding it here. */
 const CATALOG: Record<string, string[]> = {
-  user: ['UserRegistered'],
+  user: ['UserRegistered', 'UserProfileUpdated'],
 };
+
+/**
+ * Events without a payload: the relay turns them into Kafka tombstones for the aggregate's key,
+ * so a compacted topic forgets the aggregate. Their version and id travel in headers only.
+ */
+const TOMBSTONES: Record<string, string[]> = {
+  user: ['UserDeleted'],
+};
+
+export function isTombstoneEvent(aggregateType: string, eventType: string): boolean {
+  return TOMBSTONES[aggregateType]?.includes(eventType) ?? false;
+}
 
 function loadSchema(aggregateType: string, eventType: string): EventSchema {
   const path = join(SCHEMAS_DIR, aggregateType, `${eventType}.avsc`);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AvroSerde } from '@evergreen/avro-serde';
-import { readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
-import { topicSchema } from '@evergreen/schemas';
+import { aggregateTopic, readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
+import { isTombstoneEvent, topicSchema } from '@evergreen/schemas';
 
 /** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
 export interface Queryable {
@@ -17,7 +17,7 @@ export interface OutboxEvent {
   eventType: string;
   /** The aggregate's version after this change. */
   aggregateVersion: number;
-  /** The event body, validated against schemas/<aggregateType>/<eventType>.avsc; null publishes a tombstone. */
+  /** The event body, validated against schemas/<aggregateType>/<eventType>.avsc; null for a tombstone event (schemas/src/catalog.ts). */
   data: Record<string, unknown> | null;
   /** Defaults to a fresh UUID; becomes the `id` header, the consumers' deduplication key. */
   eventId?: string;
@@ -43,18 +43,35 @@ export interface Outbox {
   publish(tx: Queryable, event: OutboxEvent): Promise<PublishedEvent>;
 }
 
+/**
+ * The payload in the Confluent wire format, validated against the event's schema; or no payload
+ * for a tombstone event (which the relay turns into a Kafka tombstone for the aggregate's key).
+ */
+async function encodePayload(options: OutboxOptions, event: OutboxEvent): Promise<{ topic: string; payload: Buffer | null }> {
+  const tombstone = isTombstoneEvent(event.aggregateType, event.eventType);
+  if (tombstone !== (event.data === null)) {
+    throw new Error(
+      tombstone
+        ? `${event.aggregateType}/${event.eventType} is a tombstone event: publish it with data null`
+        : `${event.aggregateType}/${event.eventType} needs its data; only tombstone events have none`,
+    );
+  }
+  if (event.data === null) return { topic: aggregateTopic(options.config, event.aggregateType), payload: null };
+  const schema = topicSchema(options.config, event.aggregateType, event.eventType);
+  return { topic: schema.topic, payload: await options.serde.encode(schema, event.data) };
+}
+
 export function createOutbox(options: OutboxOptions): Outbox {
   return {
     async publish(tx, event) {
-      const schema = topicSchema(options.config, event.aggregateType, event.eventType);
-      const payload = event.data === null ? null : await options.serde.encode(schema, event.data);
+      const { topic, payload } = await encodePayload(options, event);
       const eventId = event.eventId ?? randomUUID();
       await tx.query(
         'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion) VALUES ($1, $2, $3, $4, $5, $6)',
         [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion],
       );
       if (!options.keepRows) await tx.query('DELETE FROM outbox WHERE id = $1', [eventId]);
-      return { eventId, topic: schema.topic };
+      return { eventId, topic };
     },
   };
 }

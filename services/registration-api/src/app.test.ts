@@ -41,7 +41,7 @@ function fakeDb(options: FakeDbOptions = {}) {
             inserts.push(params);
             const [id, email, name, avatarUrl] = params;
             // pg returns bigint as a string and timestamptz as a Date.
-            return { rows: [{ id, email, name, avatar_url: avatarUrl, version: '1', created_at: CREATED_AT }] };
+            return { rows: [{ id, email, name, avatar_url: avatarUrl, version: '1', created_at: CREATED_AT, updated_at: CREATED_AT }] };
           }
           return { rows: [] };
         },
@@ -120,6 +120,7 @@ describe('POST /users', () => {
         avatarUrl: ALICE.avatarUrl,
         version: 1,
         registeredAt: CREATED_AT.toISOString(),
+        updatedAt: CREATED_AT.toISOString(),
       });
       expect(response.headers.location).toBe(`/users/${body.id}`);
       expect(response.headers.etag).toBe('"1"');

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { withTransaction } from '@evergreen/platform';
-import { USER_AGGREGATE, userFromRow, type User, type UserRow } from './user.ts';
+import { USER_COLUMNS, userFromRow, type User, type UserRow } from './user.ts';
+import { userRegistered } from './user-events.ts';
 
 export interface RegistrationInput {
   email: string;
@@ -36,24 +37,11 @@ export async function registerUser(pool: pg.Pool, outbox: Outbox, input: Registr
     return await withTransaction(pool, async (tx) => {
       const { rows } = await tx.query<UserRow>(
         `INSERT INTO users (id, email, name, avatar_url, version) VALUES ($1, $2, $3, $4, 1)
-         RETURNING id, email, name, avatar_url, version, created_at`,
+         RETURNING ${USER_COLUMNS}`,
         [randomUUID(), input.email, input.name, input.avatarUrl ?? null],
       );
       const user = userFromRow(rows[0] as UserRow);
-      await outbox.publish(tx, {
-        aggregateType: USER_AGGREGATE,
-        aggregateId: user.id,
-        eventType: 'UserRegistered',
-        aggregateVersion: user.version,
-        data: {
-          userId: user.id,
-          version: user.version,
-          email: user.email,
-          name: user.name,
-          avatarUrl: user.avatarUrl,
-          registeredAt: Date.parse(user.registeredAt),
-        },
-      });
+      await outbox.publish(tx, userRegistered(user));
       return user;
     });
   } catch (error) {

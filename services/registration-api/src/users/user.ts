@@ -6,6 +6,7 @@ export interface User {
   avatarUrl: string | null;
   version: number;
   registeredAt: string;
+  updatedAt: string;
 }
 
 export interface UserRow {
@@ -15,7 +16,11 @@ export interface UserRow {
   avatar_url: string | null;
   version: string;
   created_at: Date;
+  updated_at: Date;
 }
+
+/** The columns userFromRow reads, for every query that returns a user. */
+export const USER_COLUMNS = 'id, email, name, avatar_url, version, created_at, updated_at';
 
 export function userFromRow(row: UserRow): User {
   return {
@@ -25,7 +30,27 @@ export function userFromRow(row: UserRow): User {
     avatarUrl: row.avatar_url,
     version: Number(row.version),
     registeredAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
 export const USER_AGGREGATE = 'user';
+
+/** Why a change to an existing user was refused. */
+export class UserNotFoundError extends Error {
+  constructor(readonly userId: string) {
+    super(`no user ${userId}`);
+    this.name = 'UserNotFoundError';
+  }
+}
+
+export class VersionMismatchError extends Error {
+  constructor(
+    readonly userId: string,
+    readonly expectedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(`user ${userId} is at version ${currentVersion}, not ${expectedVersion}`);
+    this.name = 'VersionMismatchError';
+  }
+}

@@ -1,0 +1,32 @@
+import type { OutboxEvent } from '@evergreen/outbox';
+import { USER_AGGREGATE, type User } from './user.ts';
+
+// Every event but the deletion carries the user's whole state (event-carried state transfer):
+// the newest event alone rebuilds a cache entry, and a compacted topic is a complete snapshot.
+const state = (user: User) => ({
+  userId: user.id,
+  version: user.version,
+  email: user.email,
+  name: user.name,
+  avatarUrl: user.avatarUrl,
+  registeredAt: Date.parse(user.registeredAt),
+});
+
+export function userRegistered(user: User): OutboxEvent {
+  return { aggregateType: USER_AGGREGATE, aggregateId: user.id, eventType: 'UserRegistered', aggregateVersion: user.version, data: state(user) };
+}
+
+export function userProfileUpdated(user: User): OutboxEvent {
+  return {
+    aggregateType: USER_AGGREGATE,
+    aggregateId: user.id,
+    eventType: 'UserProfileUpdated',
+    aggregateVersion: user.version,
+    data: { ...state(user), updatedAt: Date.parse(user.updatedAt) },
+  };
+}
+
+/** No payload: the relay makes it a tombstone for the user's key; the version travels as a header. */
+export function userDeleted(userId: string, deletionVersion: number): OutboxEvent {
+  return { aggregateType: USER_AGGREGATE, aggregateId: userId, eventType: 'UserDeleted', aggregateVersion: deletionVersion, data: null };
+}

@@ -57,10 +57,10 @@ export function createCachePopulator(options: CachePopulatorOptions): CachePopul
     const where = { topic: recordTopic, partition, offset: message.offset };
     try {
       const metadata = eventMetadata(message.key, message.headers);
-      const entry = await decoder.toCacheEntry(metadata, message.value);
-      const outcome = await cache.apply(entry);
+      const change = await decoder.toChange(metadata, message.value);
+      const outcome = change.kind === 'upsert' ? await cache.apply(change.entry) : await cache.forget(change.userId, change.version, change.eventId);
       counters[outcome === 'applied' ? 'applied' : 'stale'] += 1;
-      logger.debug({ ...where, eventId: metadata.eventId, userId: entry.id, version: entry.version, outcome }, 'event applied');
+      logger.debug({ ...where, eventId: metadata.eventId, userId: metadata.aggregateId, version: metadata.aggregateVersion, outcome }, 'event applied');
     } catch (error) {
       if (!(error instanceof PoisonRecordError)) {
         logger.warn({ ...where, err: error }, 'transient failure; the record will be retried');

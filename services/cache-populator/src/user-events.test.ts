@@ -87,14 +87,14 @@ function serdeDecoding(outcome: unknown) {
   return { serde: { decode } as unknown as AvroSerde, decode };
 }
 
-describe('UserEventDecoder.toCacheEntry', () => {
+describe('UserEventDecoder.toChange', () => {
   it('turns a UserRegistered payload into the cache entry, stamped with the event id', async () => {
     const { serde, decode } = serdeDecoding(REGISTERED);
     const value = Buffer.from([0, 0, 0, 0, 1, 42]);
 
-    const entry = await new UserEventDecoder(serde).toCacheEntry(METADATA, value);
+    const change = await new UserEventDecoder(serde).toChange(METADATA, value);
 
-    expect(entry).toEqual({
+    expect(change.kind === 'upsert' && change.entry).toEqual({
       id: USER_ID,
       email: REGISTERED.email,
       name: REGISTERED.name,
@@ -114,9 +114,9 @@ describe('UserEventDecoder.toCacheEntry', () => {
     const serde = new AvroSerde(registry as unknown as ConstructorParameters<typeof AvroSerde>[0]);
     const value = frame(7, schema.type.toBuffer({ ...REGISTERED, avatarUrl: null }));
 
-    const entry = await new UserEventDecoder(serde).toCacheEntry(METADATA, value);
+    const change = await new UserEventDecoder(serde).toChange(METADATA, value);
 
-    expect(entry).toEqual({
+    expect(change.kind === 'upsert' && change.entry).toEqual({
       id: USER_ID,
       email: REGISTERED.email,
       name: REGISTERED.name,
@@ -127,10 +127,23 @@ describe('UserEventDecoder.toCacheEntry', () => {
     });
   });
 
+  it('turns a UserDeleted tombstone into a deletion at the version from its header, without decoding anything', async () => {
+    const { serde, decode } = serdeDecoding(REGISTERED);
+    const change = await new UserEventDecoder(serde).toChange({ ...METADATA, eventType: 'UserDeleted', aggregateVersion: 4 }, null);
+    expect(change).toEqual({ kind: 'delete', userId: USER_ID, version: 4, eventId: EVENT_ID });
+    expect(decode).not.toHaveBeenCalled();
+  });
+
+  it('classifies a UserDeleted that carries a payload as poison (rejected)', async () => {
+    const { serde } = serdeDecoding(REGISTERED);
+    const poison = await poisonOf(() => new UserEventDecoder(serde).toChange({ ...METADATA, eventType: 'UserDeleted' }, Buffer.from([0])));
+    expect(poison.reason).toBe('rejected');
+  });
+
   it('classifies an event type it has no handler for as poison (unknown-event-type), without decoding it', async () => {
     const { serde, decode } = serdeDecoding(REGISTERED);
 
-    const poison = await poisonOf(() => new UserEventDecoder(serde).toCacheEntry({ ...METADATA, eventType: 'UserRenamed' }, Buffer.from([0])));
+    const poison = await poisonOf(() => new UserEventDecoder(serde).toChange({ ...METADATA, eventType: 'UserRenamed' }, Buffer.from([0])));
 
     expect(poison.reason).toBe('unknown-event-type');
     expect(poison.message).toContain('UserRenamed');
@@ -140,7 +153,7 @@ describe('UserEventDecoder.toCacheEntry', () => {
   it('classifies a UserRegistered without a payload as poison (rejected)', async () => {
     const { serde } = serdeDecoding(REGISTERED);
 
-    const poison = await poisonOf(() => new UserEventDecoder(serde).toCacheEntry(METADATA, null));
+    const poison = await poisonOf(() => new UserEventDecoder(serde).toChange(METADATA, null));
 
     expect(poison.reason).toBe('rejected');
   });
@@ -148,7 +161,7 @@ describe('UserEventDecoder.toCacheEntry', () => {
   it('classifies a payload whose userId differs from the record key as poison (rejected)', async () => {
     const { serde } = serdeDecoding({ ...REGISTERED, userId: '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d' });
 
-    const poison = await poisonOf(() => new UserEventDecoder(serde).toCacheEntry(METADATA, Buffer.from([0])));
+    const poison = await poisonOf(() => new UserEventDecoder(serde).toChange(METADATA, Buffer.from([0])));
 
     expect(poison.reason).toBe('rejected');
     expect(poison.message).toContain(USER_ID);
@@ -160,7 +173,7 @@ describe('UserEventDecoder.toCacheEntry', () => {
       const failure = new SerdeError(code, `decode failed with ${code}`, false);
       const { serde } = serdeDecoding(failure);
 
-      const poison = await poisonOf(() => new UserEventDecoder(serde).toCacheEntry(METADATA, Buffer.from([0])));
+      const poison = await poisonOf(() => new UserEventDecoder(serde).toChange(METADATA, Buffer.from([0])));
 
       expect(poison.reason).toBe('undecodable');
       expect(poison.message).toBe(`decode failed with ${code}`);
@@ -172,13 +185,13 @@ describe('UserEventDecoder.toCacheEntry', () => {
     const outage = new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, 'schema registry unavailable: ECONNREFUSED', true);
     const { serde } = serdeDecoding(outage);
 
-    await expect(new UserEventDecoder(serde).toCacheEntry(METADATA, Buffer.from([0]))).rejects.toBe(outage);
+    await expect(new UserEventDecoder(serde).toChange(METADATA, Buffer.from([0]))).rejects.toBe(outage);
   });
 
   it('rethrows an error that is not a SerdeError unchanged', async () => {
     const unexpected = new TypeError('cannot read properties of undefined');
     const { serde } = serdeDecoding(unexpected);
 
-    await expect(new UserEventDecoder(serde).toCacheEntry(METADATA, Buffer.from([0]))).rejects.toBe(unexpected);
+    await expect(new UserEventDecoder(serde).toChange(METADATA, Buffer.from([0]))).rejects.toBe(unexpected);
   });
 });

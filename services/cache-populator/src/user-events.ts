@@ -4,8 +4,8 @@ import type avro from 'avsc';
 import { isPoisonDecodeFailure, PoisonRecordError } from './poison.ts';
 import type { UserEntry } from './user-cache.ts';
 
-/** The fields of UserRegistered this consumer reads (its reader schema is schemas/user/UserRegistered.avsc). */
-interface UserRegistered {
+/** The fields of UserRegistered and UserProfileUpdated this consumer reads (reader schemas: schemas/user/*.avsc). */
+interface UserState {
   userId: string;
   version: number;
   email: string;
@@ -43,6 +43,13 @@ export function eventMetadata(key: Buffer | null, headers: Record<string, Header
   return { eventId, eventType, aggregateId, aggregateVersion: version };
 }
 
+/** Events that carry the user's whole state; each one alone rebuilds the entry. */
+const STATE_EVENTS = new Set(['UserRegistered', 'UserProfileUpdated']);
+
+export type UserChange =
+  | { kind: 'upsert'; entry: UserEntry }
+  | { kind: 'delete'; userId: string; version: number; eventId: string };
+
 /** Decodes a user event's payload through the registry into this consumer's reader schemas. */
 export class UserEventDecoder {
   private readonly readers: avro.Type[] = allEventSchemas()
@@ -51,14 +58,19 @@ export class UserEventDecoder {
 
   constructor(private readonly serde: AvroSerde) {}
 
-  async toCacheEntry(metadata: EventMetadata, value: Buffer | null): Promise<UserEntry> {
-    if (metadata.eventType !== 'UserRegistered') {
+  /** What the record asks of the cache: write the user's state, or forget the user. */
+  async toChange(metadata: EventMetadata, value: Buffer | null): Promise<UserChange> {
+    if (metadata.eventType === 'UserDeleted') {
+      if (value !== null) throw new PoisonRecordError('rejected', 'UserDeleted with a payload; a deletion is a tombstone');
+      return { kind: 'delete', userId: metadata.aggregateId, version: metadata.aggregateVersion, eventId: metadata.eventId };
+    }
+    if (!STATE_EVENTS.has(metadata.eventType)) {
       throw new PoisonRecordError('unknown-event-type', `no handler for event type ${metadata.eventType}`);
     }
     if (value === null) throw new PoisonRecordError('rejected', `${metadata.eventType} without a payload`);
-    let event: UserRegistered;
+    let event: UserState;
     try {
-      event = (await this.serde.decode<UserRegistered>(value, this.readers)).value;
+      event = (await this.serde.decode<UserState>(value, this.readers)).value;
     } catch (error) {
       // A registry that is away is transient: rethrow so the record is retried, not dead-lettered.
       if (isPoisonDecodeFailure(error)) throw new PoisonRecordError('undecodable', error.message, { cause: error });
@@ -68,13 +80,16 @@ export class UserEventDecoder {
       throw new PoisonRecordError('rejected', `payload userId ${event.userId} differs from the record key ${metadata.aggregateId}`);
     }
     return {
-      id: event.userId,
-      email: event.email,
-      name: event.name,
-      avatarUrl: event.avatarUrl,
-      version: event.version,
-      registeredAt: event.registeredAt,
-      eventId: metadata.eventId,
+      kind: 'upsert',
+      entry: {
+        id: event.userId,
+        email: event.email,
+        name: event.name,
+        avatarUrl: event.avatarUrl,
+        version: event.version,
+        registeredAt: event.registeredAt,
+        eventId: metadata.eventId,
+      },
     };
   }
 }

@@ -14,6 +14,8 @@ export interface EventSchema {
   fullName: string;
   /** The .avsc text, exactly as registered. */
   definition: string;
+  /** The .avsc file. */
+  path: string;
   type: avro.Type;
 }
 
@@ -42,7 +44,7 @@ function loadSchema(aggregateType: string, eventType: string): EventSchema {
   if (!fullName || fullName.split('.').pop() !== eventType) {
     throw new Error(`${path}: the record is named ${fullName ?? '(nothing)'}, expected ${eventType}`);
   }
-  return { aggregateType, eventType, fullName, definition, type };
+  return { aggregateType, eventType, fullName, definition, path, type };
 }
 
 let cache: EventSchema[] | undefined;

@@ -4,3 +4,7 @@ export { topicSchema, allTopicSchemas } from './registered.ts';
 export type { TopicSchema } from './registered.ts';
 export { registerAllSchemas, compatibilityFromEnv } from './register-all.ts';
 export type { RegisteredSchema } from './register-all.ts';
+export { checkSchemas, describeComparisons } from './check.ts';
+export type { SchemaComparison } from './check.ts';
+export { compatibilityProblems, parseSchema } from './compatibility.ts';
+export type { CompatibilityProblem } from './compatibility.ts';

@@ -99,18 +99,33 @@ export class AvroSerde {
   }
 
   private writerType(schemaId: number): Promise<avro.Type> {
-    return memoize(this.writerTypes, schemaId, async () => {
-      this.registryCalls += 1;
-      let definition: unknown;
-      try {
-        definition = await this.registry.getSchema(schemaId);
-      } catch (error) {
-        throw classifyRegistryError(error, `schema id ${schemaId}`);
-      }
-      // The library hands back an avsc Type already; keep only its schema so our own avsc parses it.
-      const schemaJson = (definition as { schema?: () => unknown }).schema?.() ?? definition;
-      return avro.Type.forSchema(schemaJson as avro.Schema);
-    });
+    return memoize(this.writerTypes, schemaId, () => this.fetchType(schemaId));
+  }
+
+  private async fetchType(schemaId: number): Promise<avro.Type> {
+    this.registryCalls += 1;
+    let definition: unknown;
+    try {
+      definition = await this.registry.getSchema(schemaId);
+    } catch (error) {
+      throw classifyRegistryError(error, `schema id ${schemaId}`);
+    }
+    // The library hands back an avsc Type already; keep only its schema so our own avsc parses it.
+    const schemaJson = (definition as { schema?: () => unknown }).schema?.() ?? definition;
+    return avro.Type.forSchema(schemaJson as avro.Schema);
+  }
+
+  /** The newest schema registered under a subject, or undefined when the subject has none yet. Never cached: it is what a check compares against. */
+  async latestRegistered(subject: string): Promise<{ id: number; type: avro.Type } | undefined> {
+    this.registryCalls += 1;
+    let id: number;
+    try {
+      id = await this.registry.getLatestSchemaId(subject);
+    } catch (error) {
+      if ((error as RegistryResponseError).status === 404) return undefined;
+      throw classifyRegistryError(error, `the latest version of ${subject}`);
+    }
+    return { id, type: await this.fetchType(id) };
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AvroSerde } from '@evergreen/avro-serde';
-import { aggregateTopic, readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
+import { activeTraceContext, aggregateTopic, readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
 import { isTombstoneEvent, topicSchema } from '@evergreen/schemas';
 
 /** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
@@ -21,6 +21,8 @@ export interface OutboxEvent {
   data: Record<string, unknown> | null;
   /** Defaults to a fresh UUID; becomes the `id` header, the consumers' deduplication key. */
   eventId?: string;
+  /** W3C traceparent to carry as the `traceparent` header; defaults to the active trace context, if any. */
+  traceContext?: string;
 }
 
 export interface OutboxOptions {
@@ -67,8 +69,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const { topic, payload } = await encodePayload(options, event);
       const eventId = event.eventId ?? randomUUID();
       await tx.query(
-        'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion) VALUES ($1, $2, $3, $4, $5, $6)',
-        [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion],
+        'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion, tracingspancontext) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion, event.traceContext ?? activeTraceContext() ?? null],
       );
       if (!options.keepRows) await tx.query('DELETE FROM outbox WHERE id = $1', [eventId]);
       return { eventId, topic };

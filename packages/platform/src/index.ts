@@ -9,3 +9,4 @@ export type { Logger } from './logger/logger.ts';
 export { migrate, readMigrations } from './migrations/migrate.ts';
 export type { Migration } from './migrations/migrate.ts';
 export { withTransaction, createPool } from './postgres/transaction.ts';
+export { parseTraceparent, withTraceContext, activeTraceContext } from './tracing/trace-context.ts';

@@ -33,6 +33,12 @@ describe('eventMetadata', () => {
     });
   });
 
+  it('ignores a header the relay wrote with a null value (a null outbox column), instead of failing on it', () => {
+    const metadata = eventMetadata(Buffer.from(USER_ID), { ...wireHeaders(VALID_HEADERS), traceparent: null });
+    expect(metadata.eventId).toBe(EVENT_ID);
+    expect(() => eventMetadata(Buffer.from(USER_ID), { ...wireHeaders(VALID_HEADERS), id: null })).toThrow(PoisonRecordError);
+  });
+
   it('accepts string header values and takes the first of a repeated header', () => {
     const metadata = eventMetadata(Buffer.from(USER_ID), {
       id: [Buffer.from(EVENT_ID), Buffer.from('a-later-id')],

@@ -22,12 +22,14 @@ export interface EventMetadata {
   aggregateVersion: number;
 }
 
-type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+// kafkajs types header values as Buffer | string | array, but a header written with a null value
+// (the relay does that for a null outbox column, e.g. no trace context) arrives as null.
+type HeaderValue = Buffer | string | null | (Buffer | string | null)[] | undefined;
 
 function header(headers: Record<string, HeaderValue> | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const single = Array.isArray(value) ? value[0] : value;
-  return single === undefined ? undefined : single.toString();
+  return single === undefined || single === null ? undefined : single.toString();
 }
 
 export function eventMetadata(key: Buffer | null, headers: Record<string, HeaderValue> | undefined): EventMetadata {

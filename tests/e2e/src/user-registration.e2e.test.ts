@@ -22,7 +22,15 @@ describe('a registration travels from the API to the cache', () => {
 
   it('puts the registered user in Redis, through a record keyed by the user id with the event headers and an Avro value', async () => {
     const email = uniqueEmail('ada');
-    const response = await register({ email, name: 'Ada Lovelace', avatarUrl: 'https://example.com/ada.png' });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const before = Date.now();
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/users',
+      headers: { traceparent },
+      payload: { email, name: 'Ada Lovelace', avatarUrl: 'https://example.com/ada.png' },
+    });
+    const after = Date.now();
     expect(response.statusCode).toBe(201);
     const user = response.json<{ id: string; version: number }>();
     expect(user.version).toBe(1);
@@ -37,6 +45,10 @@ describe('a registration travels from the API to the cache', () => {
     expect(record?.headers.aggregateVersion).toBe('1');
     expect(record?.headers.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(entry.eventId).toBe(record?.headers.id);
+    // The caller's trace context travels with the event, and the record is stamped with the commit-side time.
+    expect(record?.headers.traceparent).toBe(traceparent);
+    expect(record?.timestamp).toBeGreaterThanOrEqual(before);
+    expect(record?.timestamp).toBeLessThanOrEqual(after);
 
     // Confluent wire format: magic byte 0, then the id the registry gave this schema's subject.
     const value = record?.value ?? Buffer.alloc(0);
@@ -51,7 +63,8 @@ describe('a registration travels from the API to the cache', () => {
     const email = uniqueEmail('dup');
     const first = await register({ email, name: 'First' });
     expect(first.statusCode).toBe(201);
-    const duplicate = await register({ email: email.toUpperCase(), name: 'Second' });
+    const secondName = `Second ${randomUUID()}`;
+    const duplicate = await register({ email: email.toUpperCase(), name: secondName });
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.headers['content-type']).toContain('application/problem+json');
 
@@ -63,7 +76,7 @@ describe('a registration travels from the API to the cache', () => {
     expect(rows.map((row) => row.name)).toEqual(['First']);
     const keys = await h.redis.keys('evergreen:user:*');
     const names = await Promise.all(keys.map((key) => h.redis.hget(key, 'name')));
-    expect(names).not.toContain('Second');
+    expect(names).not.toContain(secondName);
   });
 
   it('publishes nothing for a transaction that wrote its outbox row and then rolled back', async () => {

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseTraceparent, withTraceContext } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { problem, sendProblem, type Problem } from '../problem.ts';
@@ -46,6 +47,9 @@ const userIdParams = {
   properties: { id: { type: 'string', format: 'uuid' } },
 } as const;
 
+/** Runs a write with the caller's W3C trace context active, so the outbox carries it to the consumers. */
+const traced = <T>(request: FastifyRequest, work: () => Promise<T>) => withTraceContext(parseTraceparent(request.headers.traceparent), work);
+
 /** ETags are the user's version in quotes: "3". */
 const etag = (version: number) => `"${version}"`;
 
@@ -86,7 +90,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
     },
     async (request, reply) => {
       try {
-        const user = await registerUser(pool, outbox, request.body);
+        const user = await traced(request, () => registerUser(pool, outbox, request.body));
         return reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version)).send(user);
       } catch (error) {
         if (error instanceof EmailTakenError) {
@@ -107,7 +111,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
       }
       if (typeof expected !== 'number') return sendProblem(reply, expected);
       try {
-        const user = await updateProfile(pool, outbox, request.params.id, expected, request.body);
+        const user = await traced(request, () => updateProfile(pool, outbox, request.params.id, expected, request.body));
         return reply.header('etag', etag(user.version)).send(user);
       } catch (error) {
         return changeRefused(reply, error);
@@ -122,7 +126,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
       const expected = expectedVersion(request.headers['if-match']);
       if (expected !== undefined && typeof expected !== 'number') return sendProblem(reply, expected);
       try {
-        const deletionVersion = await deleteUser(pool, outbox, request.params.id, expected);
+        const deletionVersion = await traced(request, () => deleteUser(pool, outbox, request.params.id, expected));
         // The deletion's version: a reader passing it knows the user is gone without waiting for the cache.
         return reply.code(204).header('etag', etag(deletionVersion)).send();
       } catch (error) {

@@ -7,6 +7,8 @@ export interface TappedRecord {
   topic: string;
   partition: number;
   offset: string;
+  /** The record's timestamp, epoch ms: the outbox row's occurred_at. */
+  timestamp: number;
   key: string | null;
   headers: Record<string, string>;
   value: Buffer | null;
@@ -36,10 +38,11 @@ export class RecordTap {
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(message.headers ?? {})) {
-          const single = Array.isArray(value) ? value[0] : value;
-          if (single !== undefined) headers[name] = single.toString();
+          // A null outbox column (no trace context, say) arrives as a header with a null value.
+          const single: Buffer | string | null | undefined = Array.isArray(value) ? value[0] : value;
+          if (single !== undefined && single !== null) headers[name] = single.toString();
         }
-        this.records.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value: message.value });
+        this.records.push({ topic, partition, offset: message.offset, timestamp: Number(message.timestamp), key: message.key?.toString() ?? null, headers, value: message.value });
       },
     });
   }

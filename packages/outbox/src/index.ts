@@ -1,2 +1,4 @@
 export { createOutbox, outboxMigrations } from './outbox.ts';
 export type { Outbox, OutboxEvent, OutboxOptions, PublishedEvent, Queryable } from './outbox.ts';
+export { cleanupOutbox } from './cleanup.ts';
+export type { CleanupOptions } from './cleanup.ts';

@@ -36,6 +36,11 @@ export function isTombstoneEvent(aggregateType: string, eventType: string): bool
   return TOMBSTONES[aggregateType]?.includes(eventType) ?? false;
 }
 
+/** The same, for a consumer that knows the event type from the record's header but not the aggregate type. Event type names are unique across aggregates. */
+export function isTombstoneEventType(eventType: string): boolean {
+  return Object.values(TOMBSTONES).some((eventTypes) => eventTypes.includes(eventType));
+}
+
 function loadSchema(aggregateType: string, eventType: string): EventSchema {
   const path = join(SCHEMAS_DIR, aggregateType, `${eventType}.avsc`);
   const definition = readFileSync(path, 'utf8');

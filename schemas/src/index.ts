@@ -1,4 +1,4 @@
-export { allEventSchemas, eventSchema, isTombstoneEvent, subjectFor } from './catalog.ts';
+export { allEventSchemas, eventSchema, isTombstoneEvent, isTombstoneEventType, subjectFor } from './catalog.ts';
 export type { EventSchema } from './catalog.ts';
 export { topicSchema, allTopicSchemas } from './registered.ts';
 export type { TopicSchema } from './registered.ts';

@@ -10,3 +10,5 @@ export { migrate, readMigrations } from './migrations/migrate.ts';
 export type { Migration } from './migrations/migrate.ts';
 export { withTransaction, createPool } from './postgres/transaction.ts';
 export { parseTraceparent, withTraceContext, activeTraceContext } from './tracing/trace-context.ts';
+export { startOpsServer } from './ops/ops-server.ts';
+export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';

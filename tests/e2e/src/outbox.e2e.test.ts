@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userKey } from '@evergreen/cache-populator';
+import { userKey } from '@evergreen/user-read-model';
 import { cleanupOutbox, createOutbox } from '@evergreen/outbox';
 import { withTransaction } from '@evergreen/platform';
 import { cacheEntryAt, startHarness, type Harness } from './support/harness.ts';
 
-const registeredEvent = (userId: string, name: string) => ({
+const registeredEvent = (userId: string, name: string, version = 1) => ({
   aggregateType: 'user',
   aggregateId: userId,
   eventType: 'UserRegistered',
-  aggregateVersion: 1,
-  data: { userId, version: 1, email: `${userId}@example.com`, name, avatarUrl: null, registeredAt: Date.now() },
+  aggregateVersion: version,
+  data: { userId, version, email: `${userId}@example.com`, name, avatarUrl: null, registeredAt: Date.now() },
 });
 
 // Issue #3: the outbox table does not grow by default; kept rows (audit) are relayed the same and cleaned up later.
@@ -43,7 +43,7 @@ describe('the outbox table', () => {
     expect((await h.pool.query('SELECT 1 FROM outbox WHERE id = $1', [eventId])).rows).toHaveLength(0);
     // The cleanup's DELETE reaches the relay too; it must not become a record. A later event of the
     // same key (same partition) is the marker: anything the DELETE produced would come before it.
-    await withTransaction(h.pool, (tx) => h.outbox.publish(tx, { ...registeredEvent(userId, 'marker'), aggregateVersion: 2 }));
+    await withTransaction(h.pool, (tx) => h.outbox.publish(tx, registeredEvent(userId, 'marker', 2)));
     const records = await h.tap.waitForRecords(userId, 2);
     expect(records.map((record) => record.headers.aggregateVersion)).toEqual(['1', '2']);
   });

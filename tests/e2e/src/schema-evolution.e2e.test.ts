@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerdeError } from '@evergreen/avro-serde';
-import { userKey } from '@evergreen/cache-populator';
+import { userKey } from '@evergreen/user-read-model';
 import { withTransaction } from '@evergreen/platform';
 import { checkSchemas, eventSchema, parseSchema, type TopicSchema } from '@evergreen/schemas';
 import { cacheEntryAt, startHarness, uniqueEmail, type Harness } from './support/harness.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userKey } from '@evergreen/cache-populator';
+import { userKey } from '@evergreen/user-read-model';
 import { pollUntil } from '@evergreen/platform';
 import { cacheEntryAt, startHarness, uniqueEmail, type Harness } from './support/harness.ts';
 

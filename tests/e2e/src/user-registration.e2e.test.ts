@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unframe } from '@evergreen/avro-serde';
-import { userKey } from '@evergreen/cache-populator';
+import { userKey } from '@evergreen/user-read-model';
 import { withTransaction } from '@evergreen/platform';
 import { topicSchema } from '@evergreen/schemas';
 import { cacheEntryAt, startHarness, uniqueEmail, type Harness } from './support/harness.ts';

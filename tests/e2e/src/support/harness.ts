@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
-import { createCachePopulator, type CachePopulator } from '@evergreen/cache-populator';
+import { createCachePopulator } from '@evergreen/cache-populator';
+import type { ProjectionConsumer } from '@evergreen/consumer';
+import { Registry } from 'prom-client';
 import { createOutbox, type Outbox } from '@evergreen/outbox';
 import { aggregateTopic, createLogger, createPool, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
 import { buildApp } from '@evergreen/registration-api';
@@ -19,7 +21,9 @@ export interface Harness {
   outbox: Outbox;
   redis: Redis;
   app: FastifyInstance;
-  populator: CachePopulator;
+  populator: ProjectionConsumer;
+  /** The populator's metrics. */
+  registry: Registry;
   tap: RecordTap;
   /** Waits until the populator's group has committed past this record: it was applied (or dead-lettered). */
   waitUntilConsumed(record: TappedRecord, timeoutMs?: number): Promise<void>;
@@ -37,7 +41,8 @@ export async function startHarness(): Promise<Harness> {
   const app = await buildApp({ pool, outbox, logger });
   // A group of its own per run: it reads the topic from the start, like a freshly deployed populator.
   const groupId = `evergreen-e2e-populator-${randomUUID()}`;
-  const populator = createCachePopulator({ brokers: config.kafka.brokers, topic, groupId, redis, serde, logger });
+  const registry = new Registry();
+  const populator = createCachePopulator({ brokers: config.kafka.brokers, topic, groupId, redis, serde, logger, registry });
   const tap = new RecordTap(config.kafka.brokers, topic);
   const admin = new Kafka({ clientId: 'evergreen-e2e-admin', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   await Promise.all([populator.start(), tap.start(), admin.connect()]);
@@ -50,6 +55,7 @@ export async function startHarness(): Promise<Harness> {
     redis,
     app,
     populator,
+    registry,
     tap,
     async waitUntilConsumed(record, timeoutMs = 30_000) {
       await pollUntil(

@@ -3,6 +3,13 @@ import type { PoisonRecordError } from './poison.ts';
 
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
+/** The headers a dead letter gets on top of the original's; a replay strips them again. */
+export const DEAD_LETTER_HEADERS = ['dlq.reason', 'dlq.error', 'dlq.topic', 'dlq.partition', 'dlq.offset', 'dlq.at'] as const;
+
+function withoutNullHeaders(headers: IHeaders | undefined): IHeaders {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([, value]) => value !== null && value !== undefined));
+}
+
 export interface DeadLetterSource {
   topic: string;
   partition: number;
@@ -15,7 +22,8 @@ export interface DeadLetterSource {
  */
 export function deadLetterRecord(source: DeadLetterSource, error: PoisonRecordError, now: Date = new Date()): ProducerRecord {
   const headers: IHeaders = {
-    ...source.message.headers,
+    // Null-valued headers (a null outbox column) are dropped: kafkajs cannot write them back.
+    ...withoutNullHeaders(source.message.headers),
     'dlq.reason': error.reason,
     'dlq.error': error.message.slice(0, 1_000),
     'dlq.topic': source.topic,

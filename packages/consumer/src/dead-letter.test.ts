@@ -45,6 +45,13 @@ describe('deadLetterRecord', () => {
     expect(record.acks).toBe(-1);
   });
 
+  it('drops headers the relay wrote with a null value, which kafkajs cannot send', () => {
+    const source = poisonSource({ headers: { id: Buffer.from('evt-7'), traceparent: null as unknown as Buffer } });
+    const headers = onlyMessage(deadLetterRecord(source, undecodable, AT)).headers ?? {};
+    expect(Object.keys(headers)).not.toContain('traceparent');
+    expect(headers.id).toEqual(Buffer.from('evt-7'));
+  });
+
   it('keeps the original key and value bytes unchanged', () => {
     const source = poisonSource();
 

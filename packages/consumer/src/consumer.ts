@@ -1,0 +1,197 @@
+import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import type { AvroSerde } from '@evergreen/avro-serde';
+import type { Logger } from '@evergreen/platform';
+import type avro from 'avsc';
+import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions } from './backoff.ts';
+import { deadLetterRecord } from './dead-letter.ts';
+import { EventDecoder } from './decoder.ts';
+import type { ConsumedEvent } from './event.ts';
+import { kafkaLogCreator } from './kafka-logging.ts';
+import type { ConsumerMetrics } from './metrics.ts';
+import { PoisonRecordError } from './poison.ts';
+import type { PendingOperation, Sink } from './sink.ts';
+
+/**
+ * Maps one event to what the sink should do, or to nothing. Pure and quick: the framework calls it
+ * once per record and batches the results. It throws PoisonRecordError to refuse a payload.
+ */
+export type Handler<Op> = (event: ConsumedEvent) => Op | undefined;
+
+/**
+ * Declares a handler for events whose payload has type T (the reader schema's shape; null for a
+ * tombstone event). The payload was decoded with that very schema, which is what makes the cast safe.
+ */
+export function handle<T, Op>(handler: (event: ConsumedEvent<T>) => Op | undefined): Handler<Op> {
+  return handler as Handler<Op>;
+}
+
+export interface ConsumerOptions<Op> {
+  /** Names the consumer in logs, metrics and its Kafka client id. */
+  name: string;
+  groupId: string;
+  topics: string[];
+  brokers: string[];
+  serde: AvroSerde;
+  /** One handler per event type (the record's eventType header). */
+  handlers: Record<string, Handler<Op>>;
+  sink: Sink<Op>;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  /** Reader schemas to decode into; by default every schema in schemas/. */
+  readers?: readonly avro.Type[];
+  /**
+   * An event type without a handler: dead-letter it (the default: nothing is lost, it can be
+   * replayed once a handler exists), or skip it (for consumers that want only some event types).
+   */
+  unknownEventTypes?: 'dead-letter' | 'skip';
+  /** Partitions worked on at once. Records of one partition are always applied in order. */
+  partitionsConsumedConcurrently?: number;
+  retry?: BackoffOptions;
+  /** Where a new group starts: the beginning (rebuilds the projection) or the end. */
+  fromBeginning?: boolean;
+}
+
+export interface ProjectionConsumer {
+  start(): Promise<void>;
+  /** Finishes the in-flight batches (or abandons their retries), commits what was applied, disconnects. */
+  stop(): Promise<void>;
+  /** Joined its group and not crashed; for /ready. */
+  isReady(): boolean;
+  /** Whether the sink answers; for /ready. */
+  probeSink(): Promise<void>;
+  readonly consumer: Consumer;
+}
+
+/** One record of a batch after decoding and handling. */
+type Handled<Op> =
+  | { kind: 'operation'; operation: PendingOperation<Op> }
+  | { kind: 'skip'; event: ConsumedEvent }
+  | { kind: 'poison'; message: KafkaMessage; error: PoisonRecordError };
+
+/**
+ * A consumer group that projects outbox events into a store. Per batch of one partition it
+ * decodes every record, maps each through its handler, applies the operations to the sink in one
+ * call, dead-letters the poison records, and only then resolves and commits the batch's offsets.
+ * A transient failure in any step pauses the partition and retries the step with backoff; a
+ * record is never skipped and no offset is committed past one that was not applied.
+ */
+export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): ProjectionConsumer {
+  const { name, logger, metrics, sink } = options;
+  const kafka = new Kafka({ clientId: name, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
+  const consumer = kafka.consumer({ groupId: options.groupId });
+  // The Java-compatible partitioner sends a dead letter's key to the partition number the relay's
+  // (Java) producer chose for the original, keeping one key's dead letters in order.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const decoder = new EventDecoder(options.serde, options.readers);
+  const unknown = options.unknownEventTypes ?? 'dead-letter';
+  let joined = false;
+  let crashed = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) crashed = true;
+    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+  });
+
+  async function handleRecord(topic: string, partition: number, message: KafkaMessage): Promise<Handled<Op>> {
+    let event: ConsumedEvent;
+    try {
+      event = await decoder.decode(topic, partition, message);
+    } catch (error) {
+      if (error instanceof PoisonRecordError) return { kind: 'poison', message, error };
+      throw error;
+    }
+    const handler = options.handlers[event.eventType];
+    if (!handler) {
+      if (unknown === 'skip') return { kind: 'skip', event };
+      return { kind: 'poison', message, error: new PoisonRecordError('unknown-event-type', `no handler for event type ${event.eventType}`) };
+    }
+    try {
+      const op = handler(event);
+      return op === undefined ? { kind: 'skip', event } : { kind: 'operation', operation: { op, event } };
+    } catch (error) {
+      // Handlers are pure mappings: what one refuses, it refuses every time.
+      const poison = error instanceof PoisonRecordError ? error : new PoisonRecordError('rejected', `handler failed: ${(error as Error).message}`, { cause: error });
+      return { kind: 'poison', message, error: poison };
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const started = performance.now();
+    let paused: (() => void) | undefined;
+    const retrying = (step: string) => ({
+      isRunning: () => payload.isRunning() && !payload.isStale(),
+      heartbeat: () => payload.heartbeat(),
+      // A rebalance surfaces from heartbeat(), outside the retried step, and ends the retry: kafkajs
+      // then rejoins and re-fetches from the committed offset. Inside a step, everything is retried.
+      isFatal: (error: unknown) => error instanceof PoisonRecordError,
+      onRetry: (error: unknown, attempt: number, delayMs: number) => {
+        // Stop fetching this partition while it waits; other partitions carry on.
+        paused ??= payload.pause();
+        metrics.retries.inc({ consumer: name, topic, step });
+        logger.warn({ topic, partition, step, attempt, delayMs, err: error }, 'transient failure; retrying the batch');
+      },
+    });
+
+    try {
+      const handled: Handled<Op>[] = [];
+      for (const message of batch.messages) {
+        handled.push(await retryTransient(() => handleRecord(topic, partition, message), retrying('decode'), options.retry ?? DEFAULT_BACKOFF));
+      }
+      const operations = handled.flatMap((entry) => (entry.kind === 'operation' ? [entry.operation] : []));
+      const outcomes = await retryTransient(() => sink.apply(operations), retrying('apply'), options.retry ?? DEFAULT_BACKOFF);
+      const appliedAt = Date.now();
+      outcomes.forEach((outcome, index) => {
+        const event = (operations[index] as PendingOperation<Op>).event;
+        metrics.records.inc({ consumer: name, topic, outcome });
+        if (outcome === 'applied') metrics.commitToApplySeconds.observe({ consumer: name, topic }, Math.max(0, appliedAt - event.occurredAt) / 1000);
+        logger.debug({ topic, partition, offset: event.offset, eventId: event.eventId, eventType: event.eventType, version: event.aggregateVersion, outcome }, 'event applied');
+      });
+      for (const entry of handled) {
+        if (entry.kind === 'skip') metrics.records.inc({ consumer: name, topic, outcome: 'skipped' });
+        if (entry.kind !== 'poison') continue;
+        await retryTransient(() => producer.send(deadLetterRecord({ topic, partition, message: entry.message }, entry.error)), retrying('dead_letter'), options.retry ?? DEFAULT_BACKOFF);
+        metrics.records.inc({ consumer: name, topic, outcome: 'dead_lettered' });
+        logger.error({ topic, partition, offset: entry.message.offset, eventId: entry.message.headers?.id?.toString(), reason: entry.error.reason, err: entry.error }, 'poison record sent to the dead-letter topic');
+      }
+
+      payload.resolveOffset(batch.lastOffset());
+      await payload.commitOffsetsIfNecessary();
+      metrics.lag.set({ consumer: name, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
+      metrics.batchSeconds.observe({ consumer: name, topic }, (performance.now() - started) / 1000);
+    } catch (error) {
+      // Stopping, or the partition moved to another member: leave the batch unresolved; whoever
+      // reads the partition next starts again from the last committed offset.
+      if (error instanceof StopRequestedError) return;
+      throw error;
+    } finally {
+      paused?.();
+    }
+  }
+
+  return {
+    consumer,
+    async start() {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+        eachBatch,
+      });
+      logger.info({ topics: options.topics, groupId: options.groupId }, 'consumer running');
+    },
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+      joined = false;
+    },
+    isReady: () => joined && !crashed,
+    probeSink: () => sink.probe(),
+  };
+}

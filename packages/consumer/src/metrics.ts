@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export type RecordOutcome = 'applied' | 'stale' | 'skipped' | 'dead_lettered';
+
+/** The consumer's Prometheus metrics; `consumer` is the label that tells consumers of one process apart. */
+export class ConsumerMetrics {
+  readonly records: Counter<'consumer' | 'topic' | 'outcome'>;
+  readonly retries: Counter<'consumer' | 'topic' | 'step'>;
+  readonly batchSeconds: Histogram<'consumer' | 'topic'>;
+  readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
+  readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.records = new Counter({
+      name: 'evergreen_consumer_records_total',
+      help: 'Records handled, by outcome: applied, stale (the store already had that version or newer), skipped (no handler), dead_lettered.',
+      labelNames: ['consumer', 'topic', 'outcome'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'evergreen_consumer_retries_total',
+      help: 'Transient failures retried with backoff, by the step that failed (decode, apply, dead_letter).',
+      labelNames: ['consumer', 'topic', 'step'],
+      registers,
+    });
+    this.batchSeconds = new Histogram({
+      name: 'evergreen_consumer_batch_seconds',
+      help: 'Time to decode, apply and commit one batch of one partition.',
+      labelNames: ['consumer', 'topic'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.lag = new Gauge({
+      name: 'evergreen_consumer_lag_records',
+      help: 'Records between the last one processed and the partition end, as of the last batch.',
+      labelNames: ['consumer', 'topic', 'partition'],
+      registers,
+    });
+    this.commitToApplySeconds = new Histogram({
+      name: 'evergreen_consumer_commit_to_apply_seconds',
+      help: "From the event's commit-side timestamp (outbox occurred_at) to its write being acknowledged by the store.",
+      labelNames: ['consumer', 'topic'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+  }
+}

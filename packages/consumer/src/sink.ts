@@ -1,0 +1,21 @@
+import type { ConsumedEvent } from './event.ts';
+
+/** What the store did with one operation: wrote it, or found it already had that version or newer. */
+export type ApplyOutcome = 'applied' | 'stale';
+
+export interface PendingOperation<Op> {
+  op: Op;
+  event: ConsumedEvent;
+}
+
+/**
+ * Where a projection is written. The framework hands it one partition's operations in record
+ * order and commits their offsets only once apply resolves. It must be idempotent: after a crash
+ * or a retry the same operations come again, and must leave the store as it was.
+ * A throw means "nothing is known to be written": the framework retries the whole batch.
+ */
+export interface Sink<Op> {
+  apply(operations: ReadonlyArray<PendingOperation<Op>>): Promise<ApplyOutcome[]>;
+  /** Throws when the store cannot be reached (for /ready). */
+  probe(): Promise<void>;
+}

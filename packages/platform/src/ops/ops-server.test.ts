@@ -1,0 +1,46 @@
+import { Registry, Counter } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger/logger.ts';
+import { startOpsServer, type OpsServer } from './ops-server.ts';
+
+let server: OpsServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function start(notReadyBecause: () => Promise<string | undefined>) {
+  const registry = new Registry();
+  new Counter({ name: 'evergreen_test_total', help: 'a test counter', registers: [registry] }).inc(3);
+  server = await startOpsServer({ host: '127.0.0.1', port: 0, logger: createLogger('test', 'silent'), registry, notReadyBecause, details: () => ({ applied: 7 }) });
+  return (path: string) => fetch(`http://127.0.0.1:${server?.port}${path}`);
+}
+
+describe('the ops server', () => {
+  it('answers /health with its details and /metrics in the Prometheus format', async () => {
+    const get = await start(async () => undefined);
+    expect(await (await get('/health')).json()).toEqual({ status: 'ok', applied: 7 });
+    const metrics = await get('/metrics');
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('evergreen_test_total 3');
+  });
+
+  it('answers /ready with 503 and the reason while a dependency is down, 200 once it is back', async () => {
+    let reason: string | undefined = 'redis: connection refused';
+    const get = await start(async () => reason);
+    const down = await get('/ready');
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'not ready', reason: 'redis: connection refused' });
+    reason = undefined;
+    expect((await get('/ready')).status).toBe(200);
+  });
+
+  it('turns a readiness check that throws into 503 with its message', async () => {
+    const get = await start(async () => {
+      throw new Error('boom');
+    });
+    const response = await get('/ready');
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { reason: string }).reason).toContain('boom');
+  });
+});

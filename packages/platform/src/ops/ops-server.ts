@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger/logger.ts';
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Prometheus metrics served at /metrics. */
+  registry: Registry;
+  /** Resolves to a reason when the process should not get traffic or work yet; undefined when ready. */
+  notReadyBecause(): Promise<string | undefined>;
+  /** Extra fields for /health, e.g. counters. */
+  details?(): Record<string, unknown>;
+}
+
+export interface OpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The operational endpoints of a worker process: /health (liveness: the process answers),
+ * /ready (readiness: its dependencies answer) and /metrics (Prometheus text format).
+ */
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body) });
+  const server: Server = createServer((request, response) => {
+    const route = async () => {
+      switch (request.url) {
+        case '/health':
+          return json(200, { status: 'ok', ...options.details?.() });
+        case '/ready': {
+          const reason = await options.notReadyBecause().catch((error: unknown) => `readiness check failed: ${(error as Error).message}`);
+          return reason === undefined ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason });
+        }
+        case '/metrics':
+          return { status: 200, type: options.registry.contentType, body: await options.registry.metrics() };
+        default:
+          return json(404, { status: 'not found' });
+      }
+    };
+    route().then(
+      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
+      (error: unknown) => {
+        options.logger.error({ err: error, url: request.url }, 'ops endpoint failed');
+        response.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  options.logger.info({ host: options.host, port }, 'ops endpoints listening (/health, /ready, /metrics)');
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -9,6 +9,7 @@ export { deadLetterRecord, deadLetterTopic, DEAD_LETTER_HEADERS } from './dead-l
 export { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { ConsumerMetrics } from './metrics.ts';
+export type { RecordOutcome } from './metrics.ts';
 export type { ApplyOutcome, PendingOperation, Sink } from './sink.ts';
 export { RedisVersionedSink, DEFAULT_TOMBSTONE_TTL_SECONDS } from './sinks/redis-versioned.ts';
 export type { VersionedOperation, UpsertOperation, DeleteOperation } from './sinks/redis-versioned.ts';

@@ -11,6 +11,7 @@ const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
 const redis = new Redis({ host: config.redis.host, port: config.redis.port, maxRetriesPerRequest: 2 });
+redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 const consumer = createCachePopulator({
   brokers: config.kafka.brokers,
   topic: aggregateTopic(config, 'user'),

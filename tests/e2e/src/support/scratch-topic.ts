@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
+import type { AvroSerde } from '@evergreen/avro-serde';
+import { pollUntil, type StackConfig } from '@evergreen/platform';
+import { allTopicSchemas, topicSchema } from '@evergreen/schemas';
+
+/** One synthetic user event: UserRegistered at version 1, UserProfileUpdated after, UserDeleted as a tombstone. */
+export interface SyntheticEvent {
+  userId: string;
+  version: number;
+  eventType: 'UserRegistered' | 'UserProfileUpdated' | 'UserDeleted';
+  name?: string;
+}
+
+/**
+ * A user topic of its own for one test, under a prefix of its own, so counts are exact: whatever a
+ * consumer applies or finds stale there came from this test. The topic is deleted at the end.
+ */
+export class ScratchTopic {
+  readonly prefix = `e2e-${randomUUID().slice(0, 8)}`;
+  readonly topic = `${this.prefix}.user`;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly topics: Pick<StackConfig, 'topics'>;
+
+  constructor(
+    private readonly config: StackConfig,
+    private readonly serde: AvroSerde,
+    private readonly partitions = 6,
+  ) {
+    const kafka = new Kafka({ clientId: 'evergreen-e2e-scratch', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+    this.admin = kafka.admin();
+    // The relay's partitioner, so a key lands where Debezium would put it.
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.topics = { topics: { prefix: this.prefix, partitions } };
+  }
+
+  async create(): Promise<void> {
+    await Promise.all([this.admin.connect(), this.producer.connect()]);
+    await this.admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.partitions }, { topic: `${this.topic}.dlq`, numPartitions: this.partitions }] });
+    for (const schema of allTopicSchemas(this.topics)) await this.serde.register(schema, 'BACKWARD');
+  }
+
+  /** The record the relay would have produced for this event. */
+  async message(event: SyntheticEvent): Promise<Message> {
+    const headers = { id: randomUUID(), eventType: event.eventType, aggregateVersion: String(event.version) };
+    if (event.eventType === 'UserDeleted') return { key: event.userId, value: null, headers, timestamp: String(Date.now()) };
+    const registeredAt = 1_700_000_000_000;
+    const data = {
+      userId: event.userId,
+      version: event.version,
+      email: `${event.userId}@example.com`,
+      name: event.name ?? `v${event.version}`,
+      avatarUrl: null,
+      registeredAt,
+      ...(event.eventType === 'UserProfileUpdated' ? { updatedAt: Date.now() } : {}),
+    };
+    const value = await this.serde.encode(topicSchema(this.topics, 'user', event.eventType), data);
+    return { key: event.userId, value, headers, timestamp: String(Date.now()) };
+  }
+
+  async produce(events: SyntheticEvent[]): Promise<void> {
+    const messages = await Promise.all(events.map((event) => this.message(event)));
+    for (let start = 0; start < messages.length; start += 500) {
+      await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(start, start + 500) });
+    }
+  }
+
+  /** Sends already-built records again, byte for byte: a duplicate delivery. */
+  async produceMessages(messages: Message[]): Promise<void> {
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
+  }
+
+  /** Waits until the group has committed every partition up to its end: everything produced so far was handled. */
+  async waitUntilCaughtUp(groupId: string, timeoutMs = 60_000): Promise<void> {
+    await pollUntil(
+      async () => {
+        const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(this.topic), this.admin.fetchOffsets({ groupId, topics: [this.topic] })]);
+        return ends.every(({ partition, high }) => {
+          const done = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+          return high === '0' || BigInt(done) >= BigInt(high);
+        });
+      },
+      { description: `group ${groupId} to catch up with ${this.topic}`, timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.admin.deleteTopics({ topics: [this.topic, `${this.topic}.dlq`] }).catch(() => undefined);
+    await Promise.all([this.admin.disconnect(), this.producer.disconnect()]);
+  }
+}
+
+/** Versions 1..n of one user: registered, then updated; the last one a deletion when asked. */
+export function lifecycleOf(userId: string, versions: number, deleted = false): SyntheticEvent[] {
+  const events: SyntheticEvent[] = Array.from({ length: versions }, (_, index) => ({
+    userId,
+    version: index + 1,
+    eventType: index === 0 ? 'UserRegistered' : 'UserProfileUpdated',
+  }));
+  if (deleted) events.push({ userId, version: versions + 1, eventType: 'UserDeleted' });
+  return events;
+}

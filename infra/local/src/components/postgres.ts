@@ -1,4 +1,4 @@
-import { appendFileSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
@@ -10,16 +10,6 @@ import { isRoot, run } from '../shell.ts';
 // PostgreSQL will not run as root; when we are root its files belong to this user.
 const SERVICE_USER = 'postgres';
 
-/** Settings PostgreSQL needs for Debezium: logical decoding and room for a replication slot. */
-const SERVER_SETTINGS = `
-# Evergreen: logical decoding for Debezium's pgoutput replication slot.
-wal_level = logical
-max_wal_senders = 8
-max_replication_slots = 8
-# A slot that falls this far behind is invalidated rather than filling the disk.
-max_slot_wal_keep_size = 4GB
-shared_buffers = 256MB
-`;
 
 export function postgres(context: StackContext): Component {
   const { config, layout } = context;
@@ -55,7 +45,8 @@ export function postgres(context: StackContext): Component {
       ['-D', dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'],
       { asUser },
     );
-    appendFileSync(join(dataDir, 'postgresql.conf'), SERVER_SETTINGS);
+    // Logical decoding and slot limits for Debezium; the same file configures docker-compose's PostgreSQL.
+    appendFileSync(join(dataDir, 'postgresql.conf'), `\n${readFileSync(join(layout.configTemplates, 'postgresql.conf'), 'utf8')}`);
   }
 
   /** The application role and databases; safe to run on every start. */

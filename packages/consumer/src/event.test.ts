@@ -1,25 +1,16 @@
+import { SAMPLE_EVENT_ID, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import { describe, expect, it } from 'vitest';
 import { PoisonRecordError } from './poison.ts';
 import { eventMetadata } from './event.ts';
+import { poisonOf } from './testing.ts';
 
-const USER_ID = '4b1f6a52-3c1e-4f7a-9d2b-1e2f3a4b5c6d';
-const EVENT_ID = '0e7c9a3d-8f51-4b2a-a6c4-2d9e8f7a6b5c';
+const USER_ID = SAMPLE_USER_ID;
+const EVENT_ID = SAMPLE_EVENT_ID;
 
 /** Headers as kafkajs delivers them: every value a Buffer. */
 const wireHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value)]));
 
 const VALID_HEADERS = { id: EVENT_ID, eventType: 'UserRegistered', aggregateVersion: '3' };
-
-/** Runs `action` and returns the PoisonRecordError it throws, failing the test if it throws anything else or nothing. */
-async function poisonOf(action: () => unknown): Promise<PoisonRecordError> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PoisonRecordError);
-    return error as PoisonRecordError;
-  }
-  throw new Error('expected a PoisonRecordError, but nothing was thrown');
-}
 
 describe('eventMetadata', () => {
   it('reads the event id, type and aggregate version from the headers and the aggregate id from the key', () => {

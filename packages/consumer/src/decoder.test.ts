@@ -1,0 +1,262 @@
+import { AvroSerde, frame, SerdeError, SerdeErrorCode } from '@evergreen/avro-serde';
+import { eventSchema, parseSchema } from '@evergreen/schemas';
+import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
+import type { KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { EventDecoder } from './decoder.ts';
+import { PoisonRecordError } from './poison.ts';
+import { poisonOf } from './testing.ts';
+
+const USER_ID = SAMPLE_USER_ID;
+const EVENT_ID = SAMPLE_EVENT_ID;
+const TOPIC = 'evergreen.user';
+const PARTITION = 4;
+const OCCURRED_AT = 1_740_832_496_789;
+
+const REGISTERED_ID = 7;
+const UPDATED_ID = 8;
+// UserRegistered as an older writer published it, before avatarUrl existed: resolving it into
+// today's reader schema must fill in the field's default.
+const OLD_REGISTERED_ID = 9;
+// A writer schema whose userId is an int: the reader's string field cannot be resolved from it.
+const INCOMPATIBLE_ID = 10;
+
+const registered = eventSchema('user', 'UserRegistered');
+const updated = eventSchema('user', 'UserProfileUpdated');
+const oldRegistered = {
+  type: 'record',
+  name: 'UserRegistered',
+  namespace: 'dev.evergreen.user',
+  fields: [
+    { name: 'userId', type: 'string' },
+    { name: 'version', type: 'long' },
+    { name: 'email', type: 'string' },
+    { name: 'name', type: 'string' },
+    { name: 'registeredAt', type: 'long' },
+  ],
+};
+const incompatible = { ...oldRegistered, fields: [{ name: 'userId', type: 'int' }] };
+
+const USER = SAMPLE_USER;
+
+type SchemaRegistryClient = ConstructorParameters<typeof AvroSerde>[0];
+
+/**
+ * A registry that knows a few schema ids, as the Confluent client reports them: the schema JSON,
+ * or a 404 for any other id. `failure`, when given, is what every lookup rejects with instead.
+ */
+function fakeRegistry(options: { failure?: unknown; answer?: unknown } = {}) {
+  const known = new Map<number, unknown>([
+    [REGISTERED_ID, JSON.parse(registered.definition)],
+    [UPDATED_ID, JSON.parse(updated.definition)],
+    [OLD_REGISTERED_ID, oldRegistered],
+    [INCOMPATIBLE_ID, incompatible],
+  ]);
+  const lookups: number[] = [];
+  const registry = {
+    getSchema: async (id: number) => {
+      lookups.push(id);
+      if (options.failure !== undefined) throw options.failure;
+      if (options.answer !== undefined) return options.answer;
+      if (!known.has(id)) throw { status: 404, message: `Schema ${id} not found` };
+      return known.get(id);
+    },
+  };
+  return { serde: new AvroSerde(registry as unknown as SchemaRegistryClient), lookups };
+}
+
+/** Headers as kafkajs delivers them: every value a Buffer. */
+const wireHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value)]));
+
+function record(value: Buffer | null, headers: Record<string, string> = {}, overrides: Partial<KafkaMessage> = {}): KafkaMessage {
+  return {
+    key: Buffer.from(USER_ID),
+    value,
+    timestamp: String(OCCURRED_AT),
+    attributes: 0,
+    offset: '1234',
+    headers: wireHeaders({ id: EVENT_ID, eventType: 'UserRegistered', aggregateVersion: '3', ...headers }),
+    ...overrides,
+  } as KafkaMessage;
+}
+
+const registeredBytes = (user: object = USER) => frame(REGISTERED_ID, registered.type.toBuffer(user));
+
+describe('EventDecoder.decode', () => {
+  it('decodes real wire-format bytes into the reader schema and carries everything known about the record', async () => {
+    const { serde, lookups } = fakeRegistry();
+    const message = record(registeredBytes(), { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+
+    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+
+    expect(event).toEqual({
+      eventId: EVENT_ID,
+      eventType: 'UserRegistered',
+      aggregateId: USER_ID,
+      aggregateVersion: 3,
+      payload: USER,
+      topic: TOPIC,
+      partition: PARTITION,
+      offset: '1234',
+      occurredAt: OCCURRED_AT,
+      headers: {
+        id: EVENT_ID,
+        eventType: 'UserRegistered',
+        aggregateVersion: '3',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      },
+    });
+    expect(lookups).toEqual([REGISTERED_ID]);
+  });
+
+  it('keeps a null avatarUrl null', async () => {
+    const { serde } = fakeRegistry();
+
+    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes({ ...USER, avatarUrl: null })));
+
+    expect(event.payload).toEqual({ ...USER, avatarUrl: null });
+  });
+
+  it('decodes every event type of schemas/ by default (UserProfileUpdated)', async () => {
+    const { serde } = fakeRegistry();
+    const change = { ...USER, version: 4, name: 'Ada King', updatedAt: 1_700_000_100_000 };
+    const message = record(frame(UPDATED_ID, updated.type.toBuffer(change)), { eventType: 'UserProfileUpdated', aggregateVersion: '4' });
+
+    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+
+    expect(event).toMatchObject({ eventType: 'UserProfileUpdated', aggregateVersion: 4, payload: change });
+  });
+
+  it("resolves an older writer's schema into the reader's, filling a field the writer did not have with its default", async () => {
+    const { serde } = fakeRegistry();
+    const { avatarUrl: _none, ...withoutAvatar } = USER;
+    const oldType = parseSchema(JSON.stringify(oldRegistered));
+
+    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(frame(OLD_REGISTERED_ID, oldType.toBuffer(withoutAvatar))));
+
+    expect(event.payload).toEqual({ ...withoutAvatar, avatarUrl: null });
+  });
+
+  it('leaves the headers null-valued by the relay (a null outbox column) out', async () => {
+    const { serde } = fakeRegistry();
+    const message = record(registeredBytes());
+    message.headers = { ...message.headers, traceparent: null as unknown as Buffer };
+
+    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+
+    expect(Object.keys(event.headers).sort()).toEqual(['aggregateVersion', 'eventType', 'id']);
+  });
+
+  describe('tombstone event types', () => {
+    it('turns UserDeleted without a value into an event with a null payload, asking the registry nothing', async () => {
+      const { serde, lookups } = fakeRegistry();
+      const message = record(null, { eventType: 'UserDeleted', aggregateVersion: '5' });
+
+      const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+
+      expect(event).toMatchObject({ eventId: EVENT_ID, eventType: 'UserDeleted', aggregateId: USER_ID, aggregateVersion: 5, payload: null, occurredAt: OCCURRED_AT, offset: '1234' });
+      expect(lookups).toEqual([]);
+    });
+
+    it('classifies a UserDeleted that carries a payload as poison (rejected)', async () => {
+      const { serde, lookups } = fakeRegistry();
+
+      const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes(), { eventType: 'UserDeleted' })));
+
+      expect(poison.reason).toBe('rejected');
+      expect(poison.message).toContain('UserDeleted');
+      expect(lookups).toEqual([]);
+    });
+  });
+
+  it('classifies a UserRegistered without a payload as poison (rejected)', async () => {
+    const { serde } = fakeRegistry();
+
+    const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(null)));
+
+    expect(poison.reason).toBe('rejected');
+    expect(poison.message).toContain('UserRegistered');
+  });
+
+  it('classifies a record without its metadata headers as poison (missing-metadata) before looking at the value', async () => {
+    const { serde, lookups } = fakeRegistry();
+
+    const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes(), {}, { headers: {} })));
+
+    expect(poison.reason).toBe('missing-metadata');
+    expect(lookups).toEqual([]);
+  });
+
+  describe('bytes that can never be decoded', () => {
+    const body = () => registered.type.toBuffer(USER);
+
+    it.each<[string, () => Buffer, SerdeErrorCode]>([
+      ['without the magic byte', () => Buffer.concat([Buffer.from([1]), registeredBytes().subarray(1)]), SerdeErrorCode.BAD_MAGIC_BYTE],
+      ['shorter than the wire header', () => Buffer.from([0, 0, 0]), SerdeErrorCode.TRUNCATED],
+      ['framed with a schema id the registry does not know', () => frame(999_999, body()), SerdeErrorCode.UNKNOWN_SCHEMA],
+      ['whose Avro body is cut short', () => frame(REGISTERED_ID, body().subarray(0, 10)), SerdeErrorCode.UNDECODABLE],
+      ['whose Avro body has trailing bytes', () => frame(REGISTERED_ID, Buffer.concat([body(), Buffer.from([1])])), SerdeErrorCode.UNDECODABLE],
+      ['written with a schema the reader cannot resolve', () => frame(INCOMPATIBLE_ID, Buffer.from([2])), SerdeErrorCode.INCOMPATIBLE_SCHEMA],
+      ['written with a record type this consumer has no reader for', () => frame(UPDATED_ID, updated.type.toBuffer({ ...USER, updatedAt: 1 })), SerdeErrorCode.INCOMPATIBLE_SCHEMA],
+    ])('classifies a value %s as poison (undecodable), keeping the SerdeError as the cause', async (_case, value, code) => {
+      const { serde } = fakeRegistry();
+      // Only UserRegistered is read, so a UserProfileUpdated writer has no reader.
+      const decoder = new EventDecoder(serde, [registered.type]);
+
+      const poison = await poisonOf(decoder.decode(TOPIC, PARTITION, record(value())));
+
+      expect(poison.reason).toBe('undecodable');
+      expect(poison.cause).toBeInstanceOf(SerdeError);
+      expect((poison.cause as SerdeError).code).toBe(code);
+      expect(poison.message).toBe((poison.cause as SerdeError).message);
+    });
+  });
+
+  describe('failures that may pass', () => {
+    it.each<[string, unknown]>([
+      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:58081')],
+      ['answers 503', { status: 503, message: 'Service Unavailable' }],
+    ])('rethrows the retriable SerdeError when the registry %s, so the record is retried rather than dead-lettered', async (_case, failure) => {
+      const { serde } = fakeRegistry({ failure });
+
+      const error = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes())).then(
+        () => expect.fail('decode should have failed'),
+        (thrown: unknown) => thrown,
+      );
+
+      expect(error).not.toBeInstanceOf(PoisonRecordError);
+      expect(error).toBeInstanceOf(SerdeError);
+      expect(error).toMatchObject({ code: SerdeErrorCode.REGISTRY_UNAVAILABLE, retriable: true, cause: failure });
+    });
+
+    it('rethrows an error that is not a SerdeError as it is', async () => {
+      const unexpected = new TypeError('cannot read properties of undefined');
+      // The registry client hands back an avsc Type whose schema() is called outside the serde's own error handling.
+      const { serde } = fakeRegistry({
+        answer: {
+          schema: () => {
+            throw unexpected;
+          },
+        },
+      });
+
+      await expect(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes()))).rejects.toBe(unexpected);
+    });
+
+    it('asks the registry again on the next record once it is back', async () => {
+      let away = true;
+      const registry = {
+        getSchema: async () => {
+          if (away) throw new Error('connect ECONNREFUSED 127.0.0.1:58081');
+          return JSON.parse(registered.definition) as unknown;
+        },
+      };
+      const decoder = new EventDecoder(new AvroSerde(registry as unknown as SchemaRegistryClient));
+
+      await expect(decoder.decode(TOPIC, PARTITION, record(registeredBytes()))).rejects.toMatchObject({ retriable: true });
+      away = false;
+
+      await expect(decoder.decode(TOPIC, PARTITION, record(registeredBytes()))).resolves.toMatchObject({ payload: USER });
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseDlqArgs, UsageError } from './args.ts';
+
+describe('parseDlqArgs', () => {
+  it('reads list, with its topic and limit when given', () => {
+    expect(parseDlqArgs(['list'])).toEqual({ kind: 'list', topic: undefined, limit: undefined });
+    expect(parseDlqArgs(['list', '--topic', 'evergreen.user.dlq', '--limit', '20'])).toEqual({ kind: 'list', topic: 'evergreen.user.dlq', limit: 20 });
+    expect(parseDlqArgs(['--limit=3', 'list'])).toEqual({ kind: 'list', topic: undefined, limit: 3 });
+  });
+
+  it('reads replay with its positions, each once, in dead-letter order', () => {
+    expect(parseDlqArgs(['replay', '4:3', '2:17', '2:9', '4:3', '--topic', 'x.dlq'])).toEqual({
+      kind: 'replay',
+      topic: 'x.dlq',
+      positions: [
+        { partition: 2, offset: '9' },
+        { partition: 2, offset: '17' },
+        { partition: 4, offset: '3' },
+      ],
+    });
+  });
+
+  it('answers help', () => {
+    expect(parseDlqArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseDlqArgs(['help'])).toEqual({ kind: 'help' });
+    expect(parseDlqArgs(['replay', '-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each<[string, string[], string]>([
+    ['no command', [], 'name a command'],
+    ['an unknown command', ['purge'], 'unknown command "purge"'],
+    ['an unknown option', ['list', '--follow'], "Unknown option '--follow'"],
+    ['a limit of zero', ['list', '--limit', '0'], '--limit must be a positive whole number'],
+    ['a limit that is not a number', ['list', '--limit', 'ten'], '--limit must be a positive whole number'],
+    ['a negative limit', ['list', '--limit=-3'], '--limit must be a positive whole number'],
+    ['positions for list', ['list', '2:17'], 'list takes no positions'],
+    ['replay without positions', ['replay'], 'at least one'],
+    ['replay with a limit', ['replay', '2:17', '--limit', '1'], '--limit is for list'],
+    ['a position that is not partition:offset', ['replay', '2:17', '17'], '"17" is not <partition>:<offset>'],
+    ['an empty topic', ['list', '--topic', ''], '--topic must name a topic'],
+  ])('refuses %s', (_case, argv, message) => {
+    expect(() => parseDlqArgs(argv)).toThrow(UsageError);
+    expect(() => parseDlqArgs(argv)).toThrow(message);
+  });
+});

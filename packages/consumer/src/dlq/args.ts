@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { parsePosition } from './positions.ts';
+import { comparePositions, formatPosition, type DlqPosition } from './stored.ts';
+
+export type DlqCommand =
+  | { kind: 'help' }
+  /** `limit`: only the newest that many. */
+  | { kind: 'list'; topic: string | undefined; limit: number | undefined }
+  | { kind: 'replay'; topic: string | undefined; positions: DlqPosition[] };
+
+export const USAGE = `usage:
+  npm run dlq -- list [--topic <dlq topic>] [--limit <n>]
+      one line per dead letter, oldest first: its partition:offset, reason, original
+      topic/partition@offset, key, event type and error; --limit shows only the newest n
+  npm run dlq -- replay <partition>:<offset> [...] [--topic <dlq topic>]
+      re-publishes those dead letters to their original topic, with their original key, value and
+      headers (without the dlq.* ones), in dead-letter order
+
+The topic defaults to the user topic's dead letters (<EVERGREEN_TOPIC_PREFIX>.user.dlq).`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function limitOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(text) || Number(text) === 0) throw new UsageError(`--limit must be a positive whole number, got "${text}"`);
+  return Number(text);
+}
+
+/** The command line after `npm run dlq --`. Throws UsageError for anything it cannot read. */
+export function parseDlqArgs(argv: readonly string[]): DlqCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { topic: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === 'help') return { kind: 'help' };
+  if (values.topic !== undefined && values.topic.trim() === '') throw new UsageError('--topic must name a topic');
+
+  if (command === 'list') {
+    if (rest.length > 0) throw new UsageError(`list takes no positions, got ${rest.join(' ')}`);
+    return { kind: 'list', topic: values.topic, limit: limitOf(values.limit) };
+  }
+  if (command === 'replay') {
+    if (values.limit !== undefined) throw new UsageError('--limit is for list');
+    if (rest.length === 0) throw new UsageError('replay needs at least one <partition>:<offset>');
+    const positions = rest.map((text) => {
+      const position = parsePosition(text);
+      if (!position) throw new UsageError(`"${text}" is not <partition>:<offset> (e.g. 2:17)`);
+      return position;
+    });
+    // Each dead letter once, in dead-letter order, whatever order they were named in.
+    const unique = new Map(positions.map((position) => [formatPosition(position), position]));
+    return { kind: 'replay', topic: values.topic, positions: [...unique.values()].sort(comparePositions) };
+  }
+  throw new UsageError(command === undefined ? 'name a command: list or replay' : `unknown command "${command}"`);
+}

@@ -1,0 +1,56 @@
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { aggregateTopic, loadStackConfig } from '@evergreen/platform';
+import { deadLetterTopic } from '../dead-letter.ts';
+import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
+import { listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
+import { formatPosition } from './stored.ts';
+
+// `npm run dlq -- list|replay ...` (see USAGE). Lines go to stdout; counts and failures to stderr.
+
+// Reading a dead-letter topic to its end is quick; a minute means the broker is away.
+const TIMEOUT_MS = 60_000;
+
+async function run(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, topic: string): Promise<void> {
+  if (command.kind === 'list') {
+    const { lines, total } = await listDeadLetters(clients, topic, command.limit);
+    for (const line of lines) console.log(line);
+    console.error(`[dlq] ${total} dead letter(s) on ${topic}${lines.length < total ? `, the newest ${lines.length} shown` : ''}`);
+    return;
+  }
+  const replayed = await replayDeadLetters(clients, topic, command.positions);
+  for (const entry of replayed) console.log(`${formatPosition(entry.from)} -> ${entry.topic}/${entry.partition}@${entry.offset}`);
+  console.error(`[dlq] replayed ${replayed.length} dead letter(s) from ${topic}`);
+}
+
+let command: DlqCommand;
+try {
+  command = parseDlqArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`[dlq] ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+if (command.kind === 'help') {
+  console.log(USAGE);
+} else {
+  const config = loadStackConfig();
+  const topic = command.topic ?? deadLetterTopic(aggregateTopic(config, 'user'));
+  const kafka = new Kafka({ clientId: 'evergreen-dlq', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  const clients: DlqClients = {
+    kafka,
+    admin: kafka.admin(),
+    producer: kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner }),
+    timeoutMs: TIMEOUT_MS,
+  };
+  try {
+    await clients.admin.connect();
+    if (command.kind === 'replay') await clients.producer.connect();
+    await run(command, clients, topic);
+  } catch (error) {
+    console.error(`[dlq] FAILED: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await Promise.all([clients.admin.disconnect(), clients.producer.disconnect()]);
+  }
+}

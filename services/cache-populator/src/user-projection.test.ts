@@ -1,0 +1,92 @@
+import { type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
+import { poisonOf } from '@evergreen/consumer/testing';
+import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
+import { describe, expect, it } from 'vitest';
+import { userCacheHandlers } from './user-projection.ts';
+
+const USER_ID = SAMPLE_USER_ID;
+const EVENT_ID = SAMPLE_EVENT_ID;
+
+const USER = SAMPLE_USER;
+
+/** An event as the framework hands it to a handler: metadata from the record, payload decoded. */
+function eventOf(eventType: string, payload: unknown, aggregateVersion = 3): ConsumedEvent {
+  return {
+    eventId: EVENT_ID,
+    eventType,
+    aggregateId: USER_ID,
+    aggregateVersion,
+    payload,
+    headers: { id: EVENT_ID, eventType, aggregateVersion: String(aggregateVersion) },
+    topic: 'evergreen.user',
+    partition: 1,
+    offset: '42',
+    occurredAt: 1_740_832_496_789,
+  };
+}
+
+function handlerFor(eventType: string): Handler<VersionedOperation> {
+  const handler = userCacheHandlers[eventType];
+  if (!handler) throw new Error(`no handler for ${eventType}`);
+  return handler;
+}
+
+describe('userCacheHandlers', () => {
+  it('handles exactly the user event types', () => {
+    expect(Object.keys(userCacheHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered']);
+  });
+
+  describe.each(['UserRegistered', 'UserProfileUpdated'])('%s', (eventType) => {
+    const payload = eventType === 'UserProfileUpdated' ? { ...USER, updatedAt: 1_700_000_100_000 } : USER;
+
+    it("upserts the user's entry at the event's version, stamped with the event id", () => {
+      expect(handlerFor(eventType)(eventOf(eventType, payload))).toEqual({
+        kind: 'upsert',
+        key: `evergreen:user:${USER_ID}`,
+        version: 3,
+        fields: [
+          'id', USER_ID,
+          'email', 'ada@example.com',
+          'name', 'Ada Lovelace',
+          'avatarUrl', 'https://example.com/ada.png',
+          'registeredAt', '1700000000000',
+          'eventId', EVENT_ID,
+        ],
+      });
+    });
+
+    it('writes a missing avatar as an empty field', () => {
+      const op = handlerFor(eventType)(eventOf(eventType, { ...payload, avatarUrl: null }));
+
+      expect(op?.kind === 'upsert' && op.fields.slice(6, 8)).toEqual(['avatarUrl', '']);
+    });
+
+    it('refuses a payload whose userId differs from the record key (rejected)', async () => {
+      const other = '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d';
+
+      const poison = await poisonOf(() => handlerFor(eventType)(eventOf(eventType, { ...payload, userId: other })));
+
+      expect(poison.reason).toBe('rejected');
+      expect(poison.message).toContain(other);
+      expect(poison.message).toContain(USER_ID);
+    });
+
+    it('refuses a payload whose version differs from the aggregateVersion header (rejected)', async () => {
+      const poison = await poisonOf(() => handlerFor(eventType)(eventOf(eventType, { ...payload, version: 4 }, 3)));
+
+      expect(poison.reason).toBe('rejected');
+      expect(poison.message).toContain('4');
+    });
+  });
+
+  describe('UserDeleted', () => {
+    it('deletes the entry at the version from the header, naming the event', () => {
+      expect(handlerFor('UserDeleted')(eventOf('UserDeleted', null, 5))).toEqual({
+        kind: 'delete',
+        key: `evergreen:user:${USER_ID}`,
+        version: 5,
+        eventId: EVENT_ID,
+      });
+    });
+  });
+});

@@ -153,7 +153,7 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       for (const entry of handled) {
         if (entry.kind === 'skip') metrics.records.inc({ consumer: name, topic, outcome: 'skipped' });
         if (entry.kind !== 'poison') continue;
-        await retryTransient(() => producer.send(deadLetterRecord({ topic, partition, message: entry.message }, entry.error)), retrying('dead_letter'), options.retry ?? DEFAULT_BACKOFF);
+        await retryTransient(() => producer.send(deadLetterRecord({ topic, partition, message: entry.message, group: options.groupId }, entry.error)), retrying('dead_letter'), options.retry ?? DEFAULT_BACKOFF);
         metrics.records.inc({ consumer: name, topic, outcome: 'dead_lettered' });
         logger.error({ topic, partition, offset: entry.message.offset, eventId: entry.message.headers?.id?.toString(), reason: entry.error.reason, err: entry.error }, 'poison record sent to the dead-letter topic');
       }

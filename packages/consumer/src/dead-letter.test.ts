@@ -10,6 +10,7 @@ function poisonSource(message: Partial<KafkaMessage> = {}): DeadLetterSource {
   return {
     topic: 'evergreen.user',
     partition: 2,
+    group: 'evergreen-cache-populator',
     message: {
       key: Buffer.from(USER_ID),
       // Not valid wire format on purpose: the DLQ must keep the bytes as they came.
@@ -87,6 +88,7 @@ describe('deadLetterRecord', () => {
       'dlq.topic': 'evergreen.user',
       'dlq.partition': '2',
       'dlq.offset': '41',
+      'dlq.group': 'evergreen-cache-populator',
       'dlq.at': '2025-03-01T12:34:56.789Z',
     });
   });
@@ -104,7 +106,7 @@ describe('deadLetterRecord', () => {
     const { headers: _dropped, ...withoutHeaders } = source.message as KafkaMessage & { headers?: unknown };
     const message = onlyMessage(deadLetterRecord({ ...source, message: withoutHeaders as KafkaMessage }, undecodable, AT));
 
-    expect(Object.keys(message.headers ?? {}).sort()).toEqual(['dlq.at', 'dlq.error', 'dlq.offset', 'dlq.partition', 'dlq.reason', 'dlq.topic']);
+    expect(Object.keys(message.headers ?? {}).sort()).toEqual(['dlq.at', 'dlq.error', 'dlq.group', 'dlq.offset', 'dlq.partition', 'dlq.reason', 'dlq.topic']);
   });
 
   it('describes the latest failure when a replayed dead letter fails again', () => {

@@ -4,7 +4,7 @@ import type { PoisonRecordError } from './poison.ts';
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
 /** The headers a dead letter gets on top of the original's; a replay strips them again. */
-export const DEAD_LETTER_HEADERS = ['dlq.reason', 'dlq.error', 'dlq.topic', 'dlq.partition', 'dlq.offset', 'dlq.at'] as const;
+export const DEAD_LETTER_HEADERS = ['dlq.reason', 'dlq.error', 'dlq.topic', 'dlq.partition', 'dlq.offset', 'dlq.group', 'dlq.at'] as const;
 
 function withoutNullHeaders(headers: IHeaders | undefined): IHeaders {
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([, value]) => value !== null && value !== undefined));
@@ -14,6 +14,11 @@ export interface DeadLetterSource {
   topic: string;
   partition: number;
   message: KafkaMessage;
+  /**
+   * The consumer group that refused the record. Every group on a topic dead-letters into the same
+   * <topic>.dlq, so this says whose handler or schema needs the fix before a replay.
+   */
+  group: string;
 }
 
 /**
@@ -29,6 +34,7 @@ export function deadLetterRecord(source: DeadLetterSource, error: PoisonRecordEr
     'dlq.topic': source.topic,
     'dlq.partition': String(source.partition),
     'dlq.offset': source.message.offset,
+    'dlq.group': source.group,
     'dlq.at': now.toISOString(),
   };
   return {

@@ -139,7 +139,7 @@ describe('poison records on the user topic', () => {
     expect(BigInt(validRecord.offset)).toBeGreaterThan(BigInt(poisonRecord.offset));
 
     const letter = await deadLetterOf(poisonRecord);
-    expect(letter.headers).toMatchObject({ 'dlq.reason': reason, 'dlq.topic': h.topic, 'dlq.partition': String(poisonRecord.partition), 'dlq.offset': poisonRecord.offset });
+    expect(letter.headers).toMatchObject({ 'dlq.reason': reason, 'dlq.group': h.populatorGroupId, 'dlq.topic': h.topic, 'dlq.partition': String(poisonRecord.partition), 'dlq.offset': poisonRecord.offset });
     expect(letter.headers['dlq.error']).toContain(error);
     expect(Date.parse(letter.headers['dlq.at'] ?? '')).not.toBeNaN();
     // The original key, value and headers, untouched; the same partition number, by the same partitioner.
@@ -174,7 +174,7 @@ describe('poison records on the user topic', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const line = listed.stdout.split('\n').find((candidate) => candidate.startsWith(`${position} `));
     expect(line).toBeDefined();
-    expect(line).toMatch(new RegExp(`^${position}\\s+unknown-event-type\\s+${h.topic}/${original.partition}@${original.offset}\\s+key=${userId}\\s+UserRenamed\\s+no handler for event type UserRenamed$`));
+    expect(line).toMatch(new RegExp(`^${position}\\s+unknown-event-type\\s+${h.topic}/${original.partition}@${original.offset}\\s+group=${h.populatorGroupId}\\s+key=${userId}\\s+UserRenamed\\s+no handler for event type UserRenamed$`));
 
     const replay = await runDlqCli(['replay', position, '--topic', deadLetterTopic(h.topic)]);
     expect(replay.code, replay.stderr).toBe(0);
@@ -274,7 +274,7 @@ describe('replaying a dead letter whose cause was fixed', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const lines = listed.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^\\d+:\\d+\\s+undecodable\\s+${scratch.topic}/\\d+@\\d+\\s+key=${userId}\\s+UserProfileUpdated\\s+no reader schema for dev.evergreen.user.UserProfileUpdated`));
+    expect(lines[0]).toMatch(new RegExp(`^\\d+:\\d+\\s+undecodable\\s+${scratch.topic}/\\d+@\\d+\\s+group=${groupId}\\s+key=${userId}\\s+UserProfileUpdated\\s+no reader schema for dev.evergreen.user.UserProfileUpdated`));
 
     const replay = await runDlqCli(['replay', (lines[0] ?? '').split(' ')[0] ?? '', '--topic', deadLetterTopic(scratch.topic)]);
     expect(replay.code, replay.stderr).toBe(0);

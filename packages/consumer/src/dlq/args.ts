@@ -11,7 +11,8 @@ export type DlqCommand =
 export const USAGE = `usage:
   npm run dlq -- list [--topic <dlq topic>] [--limit <n>]
       one line per dead letter, oldest first: its partition:offset, reason, original
-      topic/partition@offset, key, event type and error; --limit shows only the newest n
+      topic/partition@offset, the group that refused it, key, event type and error;
+      --limit shows only the newest n
   npm run dlq -- replay <partition>:<offset> [...] [--topic <dlq topic>]
       re-publishes those dead letters to their original topic, with their original key, value and
       headers (without the dlq.* ones), in dead-letter order

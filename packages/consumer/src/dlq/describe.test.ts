@@ -12,6 +12,7 @@ function storedDeadLetter(error: PoisonRecordError, original: Partial<KafkaMessa
   const source = {
     topic: 'evergreen.user',
     partition: 2,
+    group: 'evergreen-cache-populator',
     message: {
       key: Buffer.from(USER_ID),
       value: Buffer.from([0xff, 0x00]),
@@ -37,7 +38,7 @@ describe('describeDeadLetter', () => {
     const letter = storedDeadLetter(new PoisonRecordError('undecodable', 'message starts with byte 255, not the magic byte 0'));
 
     expect(describeDeadLetter(letter)).toBe(
-      `3:17  undecodable         evergreen.user/2@41  key=${USER_ID}  UserRegistered  message starts with byte 255, not the magic byte 0`,
+      `3:17  undecodable         evergreen.user/2@41  group=evergreen-cache-populator  key=${USER_ID}  UserRegistered  message starts with byte 255, not the magic byte 0`,
     );
   });
 
@@ -60,7 +61,7 @@ describe('describeDeadLetter', () => {
   it('prints what a record without key and headers lacks as -', () => {
     const letter: StoredDeadLetter = { topic: 'evergreen.user.dlq', partition: 0, message: { key: null, value: null, timestamp: '0', attributes: 0, offset: '5', headers: {} } as KafkaMessage };
 
-    expect(describeDeadLetter(letter)).toBe(`0:5  ${'-'.padEnd(18)}  -  key=-  -  -`);
+    expect(describeDeadLetter(letter)).toBe(`0:5  ${'-'.padEnd(18)}  -  group=-  key=-  -  -`);
   });
 
   it('shows a dead letter without the event type header (missing-metadata) with - for it', () => {

@@ -21,8 +21,8 @@ export function printableKey(key: Buffer | null): string {
 }
 
 /**
- * One line per dead letter: where it sits, why it is there, where it came from, its key and event
- * type, and the error. A header that is missing prints as '-'.
+ * One line per dead letter: where it sits, why it is there, where it came from, which group refused
+ * it, its key and event type, and the error. A header that is missing prints as '-'.
  */
 export function describeDeadLetter(letter: StoredDeadLetter, errorWidth: number = ERROR_WIDTH): string {
   const headers = headersOf(letter.message.headers);
@@ -31,6 +31,7 @@ export function describeDeadLetter(letter: StoredDeadLetter, errorWidth: number 
     formatPosition(positionOf(letter)),
     (headers['dlq.reason'] ?? '-').padEnd(REASON_WIDTH),
     origin,
+    `group=${headers['dlq.group'] ?? '-'}`,
     `key=${printableKey(letter.message.key)}`,
     headers.eventType ?? '-',
     oneLine(headers['dlq.error'] ?? '-', errorWidth),

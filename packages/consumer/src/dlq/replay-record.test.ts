@@ -20,6 +20,7 @@ function storedDeadLetter(original: Partial<KafkaMessage> = {}): StoredDeadLette
   const source = {
     topic: 'evergreen.user',
     partition: 2,
+    group: 'evergreen-cache-populator',
     message: { key: Buffer.from(USER_ID), value: VALUE, timestamp: '1740832496789', attributes: 0, offset: '41', headers: ORIGINAL_HEADERS, ...original } as KafkaMessage,
   };
   const [written] = deadLetterRecord(source, new PoisonRecordError('unknown-event-type', 'no handler for event type UserRenamed')).messages;

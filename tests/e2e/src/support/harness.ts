@@ -22,6 +22,8 @@ export interface Harness {
   redis: Redis;
   app: FastifyInstance;
   populator: ProjectionConsumer;
+  /** The populator's consumer group, of this run only. */
+  populatorGroupId: string;
   /** The populator's metrics. */
   registry: Registry;
   tap: RecordTap;
@@ -55,6 +57,7 @@ export async function startHarness(): Promise<Harness> {
     redis,
     app,
     populator,
+    populatorGroupId: groupId,
     registry,
     tap,
     async waitUntilConsumed(record, timeoutMs = 30_000) {

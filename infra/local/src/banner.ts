@@ -10,11 +10,14 @@ export function banner(stack: LocalStack): string {
     ...stack.components.map((component) => `  ${component.name.padEnd(9)} ${component.endpoint.padEnd(50)} log: ${logFile(stack.layout, component.name)}`),
     `  api       ${config.api.url}`,
     `  populator http://${config.api.host}:${config.populator.port}/health`,
+    `  activity  http://${config.api.host}:${config.activityLog.port}/health`,
     '',
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,
     'then read its cache entry (the id is in the answer):',
     `  redis-cli -p ${config.redis.port} HGETALL evergreen:user:<id>`,
+    'and its line in the activity log, the second consumer group:',
+    `  PGPASSWORD=${config.postgres.password} psql -h ${config.postgres.host} -p ${config.postgres.port} -U ${config.postgres.user} ${config.postgres.database} -c 'SELECT * FROM user_activity ORDER BY recorded_at DESC LIMIT 5'`,
     '',
   ];
   return lines.join('\n');

@@ -46,6 +46,8 @@ describe('eventMetadata', () => {
     ['no aggregateVersion header', Buffer.from(USER_ID), { id: EVENT_ID, eventType: 'UserRegistered' }],
     ['a null key', null, VALID_HEADERS],
     ['an empty key', Buffer.alloc(0), VALID_HEADERS],
+    ['an id header that is not a UUID', Buffer.from(USER_ID), { ...VALID_HEADERS, id: 'event-42' }],
+    ['a UUID with trailing text as its id', Buffer.from(USER_ID), { ...VALID_HEADERS, id: `${EVENT_ID}x` }],
   ])('classifies a record with %s as poison (missing-metadata)', async (_case, key, headers) => {
     const poison = await poisonOf(() => eventMetadata(key, headers && wireHeaders(headers)));
 

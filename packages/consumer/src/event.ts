@@ -43,6 +43,9 @@ export function headersOf(headers: Record<string, HeaderValue> | undefined): Rec
 
 // Digits only: Number() would also take '', ' ', '1e3', '0x1f' or '-1'.
 const VERSION = /^\d{1,15}$/;
+// The outbox writes a UUID; a store keyed by it (the inbox) would fail on anything else on every
+// retry, so such a record is refused here, once, as poison.
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function eventMetadata(key: Buffer | null, headers: Record<string, HeaderValue> | undefined): EventMetadata {
   const text = headersOf(headers);
@@ -51,6 +54,7 @@ export function eventMetadata(key: Buffer | null, headers: Record<string, Header
   if (!eventId || !eventType || !aggregateId || !aggregateVersion || !VERSION.test(aggregateVersion)) {
     throw new PoisonRecordError('missing-metadata', 'record lacks its key or the id/eventType/aggregateVersion headers');
   }
+  if (!EVENT_ID.test(eventId)) throw new PoisonRecordError('missing-metadata', `record's id header ${JSON.stringify(eventId.slice(0, 64))} is not a UUID`);
   return { eventId, eventType, aggregateId, aggregateVersion: Number(aggregateVersion) };
 }
 

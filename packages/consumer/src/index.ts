@@ -16,5 +16,5 @@ export type { VersionedOperation, UpsertOperation, DeleteOperation } from './sin
 export { PostgresInboxSink, inboxMigrations } from './sinks/postgres-inbox.ts';
 export type { InboxOperation } from './sinks/postgres-inbox.ts';
 export { kafkaLogCreator } from './kafka-logging.ts';
-export { runWorker } from './worker.ts';
-export type { WorkerOptions } from './worker.ts';
+export { runWorker, workerContext } from './worker.ts';
+export type { WorkerContext, WorkerOptions } from './worker.ts';

@@ -1,5 +1,6 @@
-import { startOpsServer, type Logger } from '@evergreen/platform';
-import type { Registry } from 'prom-client';
+import { AvroSerde } from '@evergreen/avro-serde';
+import { createLogger, loadStackConfig, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
 
 export interface WorkerOptions {
@@ -56,4 +57,20 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await consumer.start();
+}
+
+/** What every worker process starts from. */
+export interface WorkerContext {
+  config: StackConfig;
+  logger: Logger;
+  /** With Node's default metrics; the consumer's join them. */
+  registry: Registry;
+  serde: AvroSerde;
+}
+
+export function workerContext(name: string): WorkerContext {
+  const config = loadStackConfig();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return { config, logger: createLogger(name, config.logLevel), registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

@@ -5,7 +5,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { localStack } from '@evergreen/local-stack';
 import { loadStackConfig, pollUntil } from '@evergreen/platform';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
-import { startPopulator, type PopulatorUnderTest } from './support/consumer-fixture.ts';
+import { startPopulator, type ConsumerUnderTest } from './support/consumer-fixture.ts';
 import { spawnPopulator } from './support/populator-process.ts';
 import { lifecycleOf, ScratchTopic, type SyntheticEvent } from './support/scratch-topic.ts';
 
@@ -36,7 +36,7 @@ describe('the consumer framework on the real stack', () => {
   // The outage test stops Redis on purpose; the reconnect attempts are expected, not news.
   redis.on('error', () => undefined);
   let scratch: ScratchTopic;
-  const running: PopulatorUnderTest[] = [];
+  const running: ConsumerUnderTest[] = [];
   const start = async (groupId?: string) => {
     const populator = await startPopulator(config, serde, redis, scratch.topic, groupId);
     running.push(populator);

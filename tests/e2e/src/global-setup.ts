@@ -1,3 +1,4 @@
+import { activityLogMigrations } from '@evergreen/activity-log';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay } from '@evergreen/connect-config';
 import { isStackUp, localStack, stackDown, stackUp } from '@evergreen/local-stack';
@@ -20,7 +21,8 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   const pool = createPool(config.postgres, { max: 1 });
   try {
-    const applied = await migrate(pool, registrationMigrations());
+    // Every service's migrations, as `npm run db:migrate` applies them.
+    const applied = await migrate(pool, [...registrationMigrations(), ...activityLogMigrations()]);
     say(applied.length > 0 ? `applied ${applied.join(', ')}` : 'database schema is up to date');
   } finally {
     await pool.end();

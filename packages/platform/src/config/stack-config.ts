@@ -20,6 +20,7 @@ export interface StackConfig {
   topics: { prefix: string; partitions: number };
   api: { host: string; port: number; url: string };
   populator: { port: number };
+  activityLog: { port: number };
   logLevel: string;
   versions: PinnedVersions;
 }
@@ -125,6 +126,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
     api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}` },
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
+    activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {
       kafka: text('KAFKA_VERSION'),

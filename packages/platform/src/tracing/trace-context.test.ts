@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeTraceContext, parseTraceparent, withTraceContext } from './trace-context.ts';
+import { activeTraceContext, parseTraceparent, traceIdOf, withTraceContext } from './trace-context.ts';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -33,5 +33,13 @@ describe('withTraceContext', () => {
 
   it('leaves no context active when there is none to set', () => {
     expect(withTraceContext(undefined, () => activeTraceContext())).toBeUndefined();
+  });
+});
+
+describe('traceIdOf', () => {
+  it('is the trace id of a well-formed traceparent, and nothing for anything else', () => {
+    expect(traceIdOf(VALID)).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(traceIdOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(traceIdOf(undefined)).toBeUndefined();
   });
 });

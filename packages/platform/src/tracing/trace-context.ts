@@ -21,3 +21,8 @@ export function withTraceContext<T>(traceparent: string | undefined, work: () =>
 export function activeTraceContext(): string | undefined {
   return activeTrace.getStore();
 }
+
+/** The trace id (32 hex) of a traceparent header value, when it is well-formed. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  return parseTraceparent(traceparent)?.split('-')[1];
+}

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { Registry, type Counter } from 'prom-client';
+import { createActivityLog } from '@evergreen/activity-log';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { createCachePopulator } from '@evergreen/cache-populator';
-import type { ProjectionConsumer, RecordOutcome } from '@evergreen/consumer';
-import { createLogger, type StackConfig } from '@evergreen/platform';
+import type { BackoffOptions, ProjectionConsumer, RecordOutcome } from '@evergreen/consumer';
+import { createLogger, type Logger, type StackConfig } from '@evergreen/platform';
 
-/** A cache populator on a scratch topic, with its own metrics so a test can count what it did. */
-export interface PopulatorUnderTest {
+/** A consumer started by a test, with its own metrics so the test can count what it did. */
+export interface ConsumerUnderTest {
   groupId: string;
   consumer: ProjectionConsumer;
   count(outcome: RecordOutcome): Promise<number>;
@@ -21,19 +23,16 @@ export async function sumOf(registry: Registry, name: string, labels: Record<str
   return values.filter((value) => Object.entries(labels).every(([label, wanted]) => value.labels[label] === wanted)).reduce((total, value) => total + value.value, 0);
 }
 
-export async function startPopulator(config: StackConfig, serde: AvroSerde, redis: Redis, topic: string, groupId = `e2e-${randomUUID()}`): Promise<PopulatorUnderTest> {
+interface Parts {
+  registry: Registry;
+  logger: Logger;
+  // Quick retries keep the outage tests short; production keeps the defaults.
+  retry: BackoffOptions;
+}
+
+async function startUnderTest(label: string, groupId: string, build: (parts: Parts) => ProjectionConsumer): Promise<ConsumerUnderTest> {
   const registry = new Registry();
-  const consumer = createCachePopulator({
-    brokers: config.kafka.brokers,
-    topic,
-    groupId,
-    redis,
-    serde,
-    logger: createLogger('e2e-populator', process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent'),
-    registry,
-    // Quick retries keep the outage test short; production keeps the defaults.
-    retry: { initialMs: 50, maxMs: 1_000 },
-  });
+  const consumer = build({ registry, logger: createLogger(`e2e-${label}`, process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent'), retry: { initialMs: 50, maxMs: 1_000 } });
   await consumer.start();
   return {
     groupId,
@@ -41,4 +40,12 @@ export async function startPopulator(config: StackConfig, serde: AvroSerde, redi
     count: (outcome) => sumOf(registry, 'evergreen_consumer_records_total', { outcome }),
     retries: () => sumOf(registry, 'evergreen_consumer_retries_total'),
   };
+}
+
+export function startPopulator(config: StackConfig, serde: AvroSerde, redis: Redis, topic: string, groupId = `e2e-${randomUUID()}`): Promise<ConsumerUnderTest> {
+  return startUnderTest('populator', groupId, (parts) => createCachePopulator({ brokers: config.kafka.brokers, topic, groupId, redis, serde, ...parts }));
+}
+
+export function startActivityLog(config: StackConfig, serde: AvroSerde, pool: pg.Pool, topic: string, groupId = `e2e-${randomUUID()}`): Promise<ConsumerUnderTest> {
+  return startUnderTest('activity-log', groupId, (parts) => createActivityLog({ brokers: config.kafka.brokers, topic, groupId, pool, serde, ...parts }));
 }

@@ -1,0 +1,20 @@
+import { loadStackConfig } from '../config/stack-config.ts';
+import { createPool } from '../postgres/transaction.ts';
+import { migrate, type Migration } from './migrate.ts';
+
+/**
+ * What a service's `npm run migrate` does: applies its migrations to the stack's database, says
+ * what it applied, and exits non-zero on a failure. `label` names the service in the output.
+ */
+export async function migrateFromCli(label: string, migrations: Migration[]): Promise<void> {
+  const pool = createPool(loadStackConfig().postgres, { max: 1 });
+  try {
+    const applied = await migrate(pool, migrations);
+    console.log(`[db] ${label}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema is up to date'}`);
+  } catch (error) {
+    console.error(`[db] ${label} FAILED: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await pool.end();
+  }
+}

@@ -2,7 +2,7 @@ import type { AvroSerde } from '@evergreen/avro-serde';
 import { allEventSchemas, isTombstoneEventType } from '@evergreen/schemas';
 import type avro from 'avsc';
 import type { KafkaMessage } from 'kafkajs';
-import { eventMetadata, recordContext, type ConsumedEvent } from './event.ts';
+import { headersOf, metadataOf, type ConsumedEvent } from './event.ts';
 import { isPoisonDecodeFailure, PoisonRecordError } from './poison.ts';
 
 /**
@@ -19,16 +19,19 @@ export class EventDecoder {
   ) {}
 
   async decode(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
-    const metadata = eventMetadata(message.key, message.headers);
-    const context = recordContext(topic, partition, message);
-    if (isTombstoneEventType(metadata.eventType)) {
-      if (message.value !== null) throw new PoisonRecordError('rejected', `${metadata.eventType} with a payload; it is a tombstone event`);
-      return { ...metadata, ...context, payload: null };
+    const headers = headersOf(message.headers);
+    const { eventId, eventType, aggregateId, aggregateVersion } = metadataOf(message.key, headers);
+    const event = (payload: unknown): ConsumedEvent => ({
+      eventId, eventType, aggregateId, aggregateVersion, payload, headers, topic, partition, offset: message.offset, occurredAt: Number(message.timestamp),
+    });
+    if (isTombstoneEventType(eventType)) {
+      if (message.value !== null) throw new PoisonRecordError('rejected', `${eventType} with a payload; it is a tombstone event`);
+      return event(null);
     }
-    if (message.value === null) throw new PoisonRecordError('rejected', `${metadata.eventType} without a payload`);
+    if (message.value === null) throw new PoisonRecordError('rejected', `${eventType} without a payload`);
     try {
       const { value } = await this.serde.decode<unknown>(message.value, this.readers);
-      return { ...metadata, ...context, payload: value };
+      return event(value);
     } catch (error) {
       if (isPoisonDecodeFailure(error)) throw new PoisonRecordError('undecodable', error.message, { cause: error });
       throw error;

@@ -1,4 +1,3 @@
-import type { KafkaMessage } from 'kafkajs';
 import { PoisonRecordError } from './poison.ts';
 
 /** What a record's key and headers say about the event, before its payload is decoded. */
@@ -48,7 +47,11 @@ const VERSION = /^\d{1,15}$/;
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function eventMetadata(key: Buffer | null, headers: Record<string, HeaderValue> | undefined): EventMetadata {
-  const text = headersOf(headers);
+  return metadataOf(key, headersOf(headers));
+}
+
+/** eventMetadata for headers already read as text (headersOf). */
+export function metadataOf(key: Buffer | null, text: Record<string, string>): EventMetadata {
   const { id: eventId, eventType, aggregateVersion } = text;
   const aggregateId = key?.toString();
   if (!eventId || !eventType || !aggregateId || !aggregateVersion || !VERSION.test(aggregateVersion)) {
@@ -56,9 +59,4 @@ export function eventMetadata(key: Buffer | null, headers: Record<string, Header
   }
   if (!EVENT_ID.test(eventId)) throw new PoisonRecordError('missing-metadata', `record's id header ${JSON.stringify(eventId.slice(0, 64))} is not a UUID`);
   return { eventId, eventType, aggregateId, aggregateVersion: Number(aggregateVersion) };
-}
-
-/** The record's place and time, for events and dead letters alike. */
-export function recordContext(topic: string, partition: number, message: KafkaMessage) {
-  return { topic, partition, offset: message.offset, occurredAt: Number(message.timestamp), headers: headersOf(message.headers) };
 }

@@ -20,62 +20,85 @@ export interface DeleteOperation {
 
 export type VersionedOperation = UpsertOperation | DeleteOperation;
 
-// Both scripts compare and write in one atomic step, so duplicates, redeliveries after a crash and
-// replays from offset 0 leave each entry at the newest version, never moved backwards.
-const UPSERT_IF_NEWER = `
-local stored = redis.call('HGET', KEYS[1], 'version')
-if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'version', ARGV[1], unpack(ARGV, 2))
-return 1
-`;
-
+// One script call applies many operations, each compared and written in one atomic step, so
+// duplicates, redeliveries after a crash and replays from offset 0 leave each entry at the newest
+// version, never moved backwards. Operations run in order, so two versions of one key in one call
+// end at the newer. ARGV[1] is the deletion marker's TTL; then per operation (KEYS[i]): its kind
+// ('u' upsert, 'd' delete), its version, how many arguments follow, and those: the HSET
+// field/value pairs of an upsert, or a deletion's event id.
+//
 // A deletion leaves a marker holding the deletion's version, so an older event replayed later
-// cannot resurrect the entry. It expires after ARGV[2] seconds, by when the topic no longer holds
-// events older than the deletion (Kafka's retention; compaction's delete.retention.ms).
-const DELETE_IF_NEWER = `
-local stored = redis.call('HGET', KEYS[1], 'version')
-if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'deleted', '1', 'eventId', ARGV[3])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
+// cannot resurrect the entry. It expires after the TTL, by when the topic no longer holds events
+// older than the deletion (Kafka's retention; compaction's delete.retention.ms).
+const APPLY_IF_NEWER = `
+local ttl = tonumber(ARGV[1])
+local results = {}
+local at = 2
+for i, key in ipairs(KEYS) do
+  local kind, version, count = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2])
+  local stored = redis.call('HGET', key, 'version')
+  if stored and tonumber(stored) >= tonumber(version) then
+    results[i] = 0
+  else
+    redis.call('DEL', key)
+    if kind == 'u' then
+      redis.call('HSET', key, 'version', version, unpack(ARGV, at + 3, at + 2 + count))
+    else
+      redis.call('HSET', key, 'version', version, 'deleted', '1', 'eventId', ARGV[at + 3])
+      redis.call('EXPIRE', key, ttl)
+    end
+    results[i] = 1
+  end
+  at = at + 3 + count
+end
+return results
 `;
 
 /** Seven days: Kafka's default retention, longer than a compacted topic's default delete.retention.ms (one day). */
 export const DEFAULT_TOMBSTONE_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 type VersionedCommands = {
-  evergreenUpsertIfNewer(key: string, version: string, ...fields: string[]): Promise<number>;
-  evergreenDeleteIfNewer(key: string, version: string, ttlSeconds: string, eventId: string): Promise<number>;
+  evergreenApplyIfNewer(keyCount: number, ...keysThenArgs: string[]): Promise<number[]>;
 };
 
+/** Operations per script call: long enough to make per-call costs vanish, short enough not to hold Redis up (about a millisecond). */
+const OPERATIONS_PER_CALL = 250;
+
 /**
- * A Redis projection of versioned entries. One batch is one pipeline: a single round trip for a
- * whole batch of one partition, each script still atomic on its own key.
+ * A Redis projection of versioned entries. A batch is applied by a few script calls sent as one
+ * pipeline: one round trip for a whole batch of one partition. Each call names every key it
+ * touches, so it also runs on a Redis Cluster when those keys share a slot (a hash tag); across
+ * slots, use a standalone or Sentinel-managed Redis.
  */
 export class RedisVersionedSink implements Sink<VersionedOperation> {
   constructor(
     private readonly redis: Redis,
     private readonly tombstoneTtlSeconds = DEFAULT_TOMBSTONE_TTL_SECONDS,
   ) {
-    redis.defineCommand('evergreenUpsertIfNewer', { numberOfKeys: 1, lua: UPSERT_IF_NEWER });
-    redis.defineCommand('evergreenDeleteIfNewer', { numberOfKeys: 1, lua: DELETE_IF_NEWER });
+    redis.defineCommand('evergreenApplyIfNewer', { lua: APPLY_IF_NEWER });
   }
 
   async apply(operations: ReadonlyArray<PendingOperation<VersionedOperation>>): Promise<ApplyOutcome[]> {
     if (operations.length === 0) return [];
     const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & VersionedCommands;
-    for (const { op } of operations) {
-      if (op.kind === 'upsert') void pipeline.evergreenUpsertIfNewer(op.key, String(op.version), ...op.fields);
-      else void pipeline.evergreenDeleteIfNewer(op.key, String(op.version), String(this.tombstoneTtlSeconds), op.eventId);
+    for (let start = 0; start < operations.length; start += OPERATIONS_PER_CALL) {
+      const slice = operations.slice(start, start + OPERATIONS_PER_CALL);
+      const keys: string[] = [];
+      const args: string[] = [String(this.tombstoneTtlSeconds)];
+      for (const { op } of slice) {
+        keys.push(op.key);
+        if (op.kind === 'upsert') args.push('u', String(op.version), String(op.fields.length), ...op.fields);
+        else args.push('d', String(op.version), '1', op.eventId);
+      }
+      void pipeline.evergreenApplyIfNewer(keys.length, ...keys, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== operations.length) throw new Error(`redis answered ${results.length} of ${operations.length} writes`);
-    return results.map(([error, written]) => {
+    const outcomes = results.flatMap(([error, written]) => {
       if (error) throw error;
-      return written === 1 ? 'applied' : 'stale';
+      return (written as number[]).map((flag): ApplyOutcome => (flag === 1 ? 'applied' : 'stale'));
     });
+    if (outcomes.length !== operations.length) throw new Error(`redis answered ${outcomes.length} of ${operations.length} writes`);
+    return outcomes;
   }
 
   async probe(): Promise<void> {

@@ -2,15 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { pollUntil, type StackConfig } from '@evergreen/platform';
-import { allTopicSchemas, topicSchema } from '@evergreen/schemas';
+import { allTopicSchemas } from '@evergreen/schemas';
+import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
 
-/** One synthetic user event: UserRegistered at version 1, UserProfileUpdated after, UserDeleted as a tombstone. */
-export interface SyntheticEvent {
-  userId: string;
-  version: number;
-  eventType: 'UserRegistered' | 'UserProfileUpdated' | 'UserDeleted';
-  name?: string;
-}
+export { lifecycleOf, type SyntheticEvent } from '@evergreen/schemas/testing';
 
 /**
  * A user topic of its own for one test, under a prefix of its own, so counts are exact: whatever a
@@ -42,21 +37,8 @@ export class ScratchTopic {
   }
 
   /** The record the relay would have produced for this event. */
-  async message(event: SyntheticEvent): Promise<Message> {
-    const headers = { id: randomUUID(), eventType: event.eventType, aggregateVersion: String(event.version) };
-    if (event.eventType === 'UserDeleted') return { key: event.userId, value: null, headers, timestamp: String(Date.now()) };
-    const registeredAt = 1_700_000_000_000;
-    const data = {
-      userId: event.userId,
-      version: event.version,
-      email: `${event.userId}@example.com`,
-      name: event.name ?? `v${event.version}`,
-      avatarUrl: null,
-      registeredAt,
-      ...(event.eventType === 'UserProfileUpdated' ? { updatedAt: Date.now() } : {}),
-    };
-    const value = await this.serde.encode(topicSchema(this.topics, 'user', event.eventType), data);
-    return { key: event.userId, value, headers, timestamp: String(Date.now()) };
+  message(event: SyntheticEvent): Promise<Message> {
+    return syntheticUserRecord(this.serde, this.topics, event);
   }
 
   async produce(events: SyntheticEvent[]): Promise<void> {
@@ -89,15 +71,4 @@ export class ScratchTopic {
     await this.admin.deleteTopics({ topics: [this.topic, `${this.topic}.dlq`] }).catch(() => undefined);
     await Promise.all([this.admin.disconnect(), this.producer.disconnect()]);
   }
-}
-
-/** Versions 1..n of one user: registered, then updated; the last one a deletion when asked. */
-export function lifecycleOf(userId: string, versions: number, deleted = false): SyntheticEvent[] {
-  const events: SyntheticEvent[] = Array.from({ length: versions }, (_, index) => ({
-    userId,
-    version: index + 1,
-    eventType: index === 0 ? 'UserRegistered' : 'UserProfileUpdated',
-  }));
-  if (deleted) events.push({ userId, version: versions + 1, eventType: 'UserDeleted' });
-  return events;
 }

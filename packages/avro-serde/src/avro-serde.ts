@@ -25,12 +25,20 @@ interface RegistryResponseError {
   message?: string;
 }
 
-/** Network trouble and 5xx may pass; 4xx answers mean the request itself is wrong. */
+// Answers about us, not about the request: credentials, permissions, a timeout, rate limiting.
+// They pass once an operator (or time) fixes them, so a consumer must wait, not dead-letter
+// every record it reads meanwhile.
+const ACCESS_REFUSED = new Set([401, 403, 408, 429]);
+
+/** Network trouble, 5xx and refused access may pass; other 4xx answers mean the request itself is wrong. */
 function classifyRegistryError(error: unknown, what: string): SerdeError {
   const { status, message = String(error) } = error as RegistryResponseError;
   // mappersmith reports a failed connection as a response without a server status (or 400 with the socket error).
   const unreachable = status === undefined || status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket|network|timeout/i.test(message);
   if (unreachable) return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry unavailable while ${what}: ${message}`, true, { cause: error });
+  if (ACCESS_REFUSED.has(status)) {
+    return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry refused access while ${what} (HTTP ${status}; check its credentials and limits): ${message}`, true, { cause: error });
+  }
   if (status === 404) return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry does not know ${what}: ${message}`, false, { cause: error });
   return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry refused ${what} (HTTP ${status}): ${message}`, false, { cause: error });
 }

@@ -216,6 +216,9 @@ describe('EventDecoder.decode', () => {
     it.each<[string, unknown]>([
       ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:58081')],
       ['answers 503', { status: 503, message: 'Service Unavailable' }],
+      ['refuses our credentials (401)', { status: 401, message: 'Unauthorized' }],
+      ['forbids the lookup (403)', { status: 403, message: 'Forbidden' }],
+      ['rate-limits us (429)', { status: 429, message: 'Too Many Requests' }],
     ])('rethrows the retriable SerdeError when the registry %s, so the record is retried rather than dead-lettered', async (_case, failure) => {
       const { serde } = fakeRegistry({ failure });
 

@@ -8,6 +8,7 @@ const ENTRY: UserEntry = {
   avatarUrl: null,
   version: 4,
   registeredAt: 1_700_000_000_000,
+  updatedAt: 1_700_000_500_000,
   eventId: 'b9a0b3f4-7d1a-4a55-9d64-0a1b2c3d4e5f',
 };
 

@@ -9,6 +9,8 @@ export interface UserEntry {
   version: number;
   /** Epoch milliseconds. */
   registeredAt: number;
+  /** Epoch milliseconds of the last change (the registration, for a user never changed). */
+  updatedAt: number;
   /** The event that last wrote the entry. */
   eventId: string;
 }
@@ -30,6 +32,7 @@ export function entryFields(entry: UserEntry): string[] {
     'name', entry.name,
     'avatarUrl', entry.avatarUrl ?? '',
     'registeredAt', String(entry.registeredAt),
+    'updatedAt', String(entry.updatedAt),
     'eventId', entry.eventId,
   ];
 }
@@ -48,6 +51,8 @@ export function parseCachedUser(userId: string, hash: Record<string, string>): C
       avatarUrl: hash.avatarUrl ? hash.avatarUrl : null,
       version,
       registeredAt: Number(hash.registeredAt),
+      // Entries written before updatedAt existed fall back to the registration time.
+      updatedAt: Number(hash.updatedAt ?? hash.registeredAt),
       eventId: hash.eventId ?? '',
     },
   };

@@ -50,6 +50,8 @@ describe('userCacheHandlers', () => {
           'name', 'Ada Lovelace',
           'avatarUrl', 'https://example.com/ada.png',
           'registeredAt', '1700000000000',
+          // A registration was last changed when it happened; an update carries its own time.
+          'updatedAt', eventType === 'UserProfileUpdated' ? '1700000100000' : '1700000000000',
           'eventId', EVENT_ID,
         ],
       });

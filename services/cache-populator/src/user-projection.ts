@@ -9,6 +9,8 @@ interface UserState {
   name: string;
   avatarUrl: string | null;
   registeredAt: number;
+  /** Only UserProfileUpdated has it; a registration was last changed when it happened. */
+  updatedAt?: number;
 }
 
 // Every state event carries the whole user, so each one alone rewrites the entry.
@@ -18,7 +20,7 @@ const upsertUser = handle<UserState, VersionedOperation>((event: ConsumedEvent<U
   if (user.version !== event.aggregateVersion) {
     throw new PoisonRecordError('rejected', `payload version ${user.version} differs from the aggregateVersion header ${event.aggregateVersion}`);
   }
-  const fields = entryFields({ id: user.userId, email: user.email, name: user.name, avatarUrl: user.avatarUrl, version: user.version, registeredAt: user.registeredAt, eventId: event.eventId });
+  const fields = entryFields({ id: user.userId, email: user.email, name: user.name, avatarUrl: user.avatarUrl, version: user.version, registeredAt: user.registeredAt, updatedAt: user.updatedAt ?? user.registeredAt, eventId: event.eventId });
   return { kind: 'upsert', key: userKey(user.userId), version: user.version, fields };
 });
 

@@ -1,96 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import type { Outbox, OutboxEvent } from '@evergreen/outbox';
-import { buildApp } from './app.ts';
-
-// Hand-written stand-ins for PostgreSQL and the outbox writer. Every statement any client runs,
-// and every outbox publish, lands in one ordered log, so a test can read the transaction back.
-
-const CREATED_AT = new Date('2025-03-01T12:00:00.000Z');
-const ALICE = { email: 'alice@example.com', name: 'Alice Liddell', avatarUrl: 'https://cdn.example.com/alice.png' };
-
-interface FakeDbOptions {
-  /** Thrown by the client when a statement starting with this text runs (e.g. 'INSERT INTO users'). */
-  failOn?: { statement: string; error: Error };
-  /** Thrown by pool.query, the readiness probe's path. */
-  poolQueryError?: Error;
-}
-
-function unique(message: string): Error {
-  return Object.assign(new Error(message), { code: '23505', constraint: 'users_email_key', table: 'users' });
-}
-
-/** The first words of a statement, enough to tell BEGIN, COMMIT and the users insert apart. */
-const statementOf = (sql: string) => sql.trim().split(/\s+/).slice(0, 3).join(' ');
-
-function fakeDb(options: FakeDbOptions = {}) {
-  const log: string[] = [];
-  const clients: object[] = [];
-  const inserts: unknown[][] = [];
-  let released = 0;
-
-  const pool = {
-    async connect() {
-      const client = {
-        async query(sql: string, params: unknown[] = []) {
-          const statement = statementOf(sql);
-          log.push(statement);
-          if (options.failOn && statement.startsWith(options.failOn.statement)) throw options.failOn.error;
-          if (statement === 'INSERT INTO users') {
-            inserts.push(params);
-            const [id, email, name, avatarUrl] = params;
-            // pg returns bigint as a string and timestamptz as a Date.
-            return { rows: [{ id, email, name, avatar_url: avatarUrl, version: '1', created_at: CREATED_AT, updated_at: CREATED_AT }] };
-          }
-          return { rows: [] };
-        },
-        release() {
-          released += 1;
-        },
-      };
-      clients.push(client);
-      return client;
-    },
-    async query(sql: string) {
-      log.push(`pool: ${statementOf(sql)}`);
-      if (options.poolQueryError) throw options.poolQueryError;
-      return { rows: [{ '?column?': 1 }] };
-    },
-  };
-
-  return {
-    pool: pool as unknown as pg.Pool,
-    log,
-    inserts,
-    clients,
-    get released() {
-      return released;
-    },
-  };
-}
-
-function fakeOutbox(log: string[], error?: Error) {
-  const published: Array<{ tx: unknown; event: OutboxEvent }> = [];
-  const outbox: Outbox = {
-    async publish(tx, event) {
-      log.push(`outbox.publish ${event.eventType}`);
-      if (error) throw error;
-      published.push({ tx, event });
-      return { eventId: 'evt-1', topic: 'evergreen.user' };
-    },
-  };
-  return { outbox, published };
-}
-
-async function setup(options: FakeDbOptions & { outboxError?: Error } = {}) {
-  const db = fakeDb(options);
-  const { outbox, published } = fakeOutbox(db.log, options.outboxError);
-  const app: FastifyInstance = await buildApp({ pool: db.pool, outbox });
-  onTestFinished(() => app.close());
-  const register = (payload: unknown) => app.inject({ method: 'POST', url: '/users', payload: payload as object });
-  return { app, db, published, register };
-}
+import { describe, expect, it } from 'vitest';
+import { ALICE, CREATED_AT, setup, unique } from './test-support.ts';
 
 /** Asserts a 400 problem+json response that names `field` among its errors. */
 function expectValidationProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): any }, field: string, message?: RegExp) {
@@ -280,7 +189,7 @@ describe('POST /users', () => {
 
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ status: 400, title: 'Bad request' });
+      expect(response.json()).toMatchObject({ type: 'https://evergreen.dev/problems/malformed-json', status: 400, title: 'Malformed JSON' });
       expect(db.log).toEqual([]);
     });
 
@@ -443,6 +352,15 @@ describe('GET /ready', () => {
     const response = await app.inject({ method: 'GET', url: '/ready' });
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'not ready', reason: 'postgres: connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(response.json()).toEqual({ status: 'not ready', reasons: ['postgres: connect ECONNREFUSED 127.0.0.1:5432'] });
+  });
+
+  it('is 503 naming redis when the cache does not answer', async () => {
+    const { app } = await setup({ pingError: new Error('connect ECONNREFUSED 127.0.0.1:6379') });
+
+    const response = await app.inject({ method: 'GET', url: '/ready' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'not ready', reasons: ['redis: connect ECONNREFUSED 127.0.0.1:6379'] });
   });
 });

@@ -1,35 +1,90 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
-import { errorHandler } from './problem.ts';
+import { ApiMetrics } from './http/metrics.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
+import { trimStrings } from './http/trim-strings.ts';
+import { errorHandler, notFoundHandler } from './problem.ts';
+import { readUserRoutes } from './routes/read-user.ts';
+import { problemSchema, userSchema } from './routes/user-schemas.ts';
 import { userRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   pool: pg.Pool;
   outbox: Outbox;
+  /** The read model the consumers keep; GET /users/:id reads it. */
+  redis: Redis;
+  /** How long a read with ?minVersion waits for the cache (EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS). */
+  readYourWritesTimeoutMs: number;
   /** Off when not given (tests); server.ts passes the process's pino logger. */
   logger?: FastifyBaseLogger;
+  metrics?: ApiMetrics;
 }
 
+/** Bodies are a few short fields; anything near this is not a user. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
 /** The API without a listening socket: tests call inject(), server.ts calls listen(). */
-export async function buildApp({ pool, outbox, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { pool, redis, logger } = options;
+  const metrics = options.metrics ?? new ApiMetrics();
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
-    bodyLimit: 16 * 1024,
-    // Reject unknown fields instead of silently dropping them, and never coerce types.
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'requestId',
+    // Reject unknown fields instead of silently dropping them, and never coerce types: "3" is not 3.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(userSchema);
+  app.addSchema(problemSchema);
 
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (_request, reply) => {
-    try {
-      await pool.query('SELECT 1');
-      return { status: 'ready' };
-    } catch (error) {
-      return reply.code(503).send({ status: 'not ready', reason: `postgres: ${(error as Error).message}` });
-    }
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Evergreen registration API',
+        version: '1.0.0',
+        description: 'Registers and changes users; every change and its event commit in one transaction. Reads come from the cache the consumers keep, with read-your-writes through ?minVersion. Errors are RFC 9457 problem details.',
+      },
+    },
   });
-  await app.register(userRoutes, { pool, outbox });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('preValidation', async (request) => {
+    request.body = trimStrings(request.body);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: one series per route, however many users there are.
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.requestSeconds.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const [postgres, cache] = await Promise.allSettled([pool.query('SELECT 1'), redis.ping()]);
+    const reasons = [
+      ...(postgres.status === 'rejected' ? [`postgres: ${(postgres.reason as Error).message}`] : []),
+      ...(cache.status === 'rejected' ? [`redis: ${(cache.reason as Error).message}`] : []),
+    ];
+    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  await app.register(userRoutes, { pool, outbox: options.outbox, metrics });
+  await app.register(readUserRoutes, { pool, redis, readYourWritesTimeoutMs: options.readYourWritesTimeoutMs });
   return app;
 }

@@ -21,8 +21,18 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 interface AjvIssue {
   instancePath: string;
+  keyword?: string;
   message?: string;
   params: Record<string, unknown>;
+}
+
+/** What a pattern means, said in words instead of as the regular expression. */
+const PATTERN_MEANINGS = new Map<string, string>();
+
+/** Registers the words a validation problem uses for a schema's pattern. */
+export function explainPattern(pattern: string, meaning: string): string {
+  PATTERN_MEANINGS.set(pattern, meaning);
+  return pattern;
 }
 
 /** Turns Fastify's validation failure into one entry per offending field, named by its path. */
@@ -32,9 +42,24 @@ function fieldErrors(issues: AjvIssue[], context: string | undefined): NonNullab
     const missing = issue.params.missingProperty as string | undefined;
     const extra = issue.params.additionalProperty as string | undefined;
     const field = [path, missing ?? extra].filter(Boolean).join('.') || (context ?? 'body');
-    const message = extra ? 'is not an allowed field' : missing ? 'is required' : (issue.message ?? 'is invalid');
+    const pattern = issue.keyword === 'pattern' ? PATTERN_MEANINGS.get(String(issue.params.pattern)) : undefined;
+    const message = extra ? 'is not an allowed field' : missing ? 'is required' : (pattern ?? issue.message ?? 'is invalid');
     return { field, message };
   });
+}
+
+// Fastify's own client errors, under stable problem types (its codes are its implementation).
+const CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { slug: 'malformed-json', title: 'Malformed JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { slug: 'malformed-json', title: 'Malformed JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', title: 'Payload too large' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { slug: 'bad-request', title: 'Bad request' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
+};
+
+/** Unknown routes answer a problem too, never Fastify's own shape. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, problem(404, 'route-not-found', 'No such route', `${request.method} ${request.url.split('?')[0]} is not a route of this API; see /docs`));
 }
 
 /** The API's one error handler: validation → 400 naming the fields, client errors as they are, anything else → 500 without internals. */
@@ -48,7 +73,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return sendProblem(reply, problem(status, error.code?.toLowerCase() ?? 'client-error', 'Bad request', error.message));
+    const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+    return sendProblem(reply, problem(status, known?.slug ?? 'bad-request', known?.title ?? 'Bad request', error.message));
   }
   request.log.error({ err: error }, 'request failed');
   return sendProblem(reply, problem(500, 'internal', 'Internal error', 'the request could not be completed; nothing was written'));

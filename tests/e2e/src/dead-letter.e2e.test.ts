@@ -156,6 +156,7 @@ describe('poison records on the user topic', () => {
       name: 'Dead Letter',
       avatarUrl: '',
       registeredAt: '1700000000000',
+      updatedAt: '1700000000000',
       version: '1',
       eventId: validRecord.headers.id,
     });

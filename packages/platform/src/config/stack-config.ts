@@ -18,7 +18,7 @@ export interface StackConfig {
   connect: { url: string; host: string; port: number; heap: string; dbHost: string; dbPort: number };
   registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
   topics: { prefix: string; partitions: number };
-  api: { host: string; port: number; url: string };
+  api: { host: string; port: number; url: string; readYourWritesTimeoutMs: number };
   populator: { port: number };
   activityLog: { port: number };
   logLevel: string;
@@ -124,7 +124,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       heap: heap('EVERGREEN_REGISTRY_HEAP'),
     },
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
-    api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}` },
+    api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}`, readYourWritesTimeoutMs: positiveInt('EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS') },
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
     logLevel: text('EVERGREEN_LOG_LEVEL'),

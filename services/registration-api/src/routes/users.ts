@@ -6,52 +6,11 @@ import { problem, sendProblem, type Problem } from '../problem.ts';
 import { deleteUser, updateProfile, type ProfileChanges } from '../users/change-user.ts';
 import { UserNotFoundError, VersionMismatchError } from '../users/user.ts';
 import { EmailTakenError, registerUser, type RegistrationInput } from '../users/register-user.ts';
-
-const userSchema = {
-  $id: 'User',
-  type: 'object',
-  required: ['id', 'email', 'name', 'avatarUrl', 'version', 'registeredAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string' },
-    name: { type: 'string' },
-    avatarUrl: { type: ['string', 'null'] },
-    version: { type: 'integer', description: 'The aggregate version; every change adds one.' },
-    registeredAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-const profileFields = {
-  name: { type: 'string', minLength: 1, maxLength: 200 },
-  avatarUrl: { type: ['string', 'null'], format: 'uri', pattern: '^https://', maxLength: 2048 },
-} as const;
-
-const registrationSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['email', 'name'],
-  properties: { email: { type: 'string', format: 'email', maxLength: 254 }, ...profileFields },
-} as const;
-
-const profileChangesSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: profileFields,
-} as const;
-
-const userIdParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
+import type { ApiMetrics } from '../http/metrics.ts';
+import { etag, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
 
 /** Runs a write with the caller's W3C trace context active, so the outbox carries it to the consumers. */
 const traced = <T>(request: FastifyRequest, work: () => Promise<T>) => withTraceContext(parseTraceparent(request.headers.traceparent), work);
-
-/** ETags are the user's version in quotes: "3". */
-const etag = (version: number) => `"${version}"`;
 
 /** The version in an If-Match header, or undefined when absent; a header that is no version of ours is a client error. */
 function expectedVersion(header: string | undefined): number | undefined | Problem {
@@ -75,22 +34,26 @@ function changeRefused(reply: FastifyReply, error: unknown): FastifyReply {
 export interface UserRoutesOptions {
   pool: pg.Pool;
   outbox: Outbox;
+  metrics: ApiMetrics;
 }
 
-export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRoutesOptions): Promise<void> {
-  app.addSchema(userSchema);
+export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics }: UserRoutesOptions): Promise<void> {
+  // Counted once the transaction committed: an event rolled back was never written.
+  const written = (eventType: string) => metrics.outboxEvents.inc({ event_type: eventType });
 
   app.post<{ Body: RegistrationInput }>(
     '/users',
     {
       schema: {
+        summary: 'Register a user',
         body: registrationSchema,
-        response: { 201: { $ref: 'User#' } },
+        response: { 201: { description: 'Registered; the ETag is its version.', $ref: 'User#' }, ...problemResponses(400, 409, 413, 415) },
       },
     },
     async (request, reply) => {
       try {
         const user = await traced(request, () => registerUser(pool, outbox, request.body));
+        written('UserRegistered');
         return reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version)).send(user);
       } catch (error) {
         if (error instanceof EmailTakenError) {
@@ -103,7 +66,15 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
 
   app.patch<{ Params: { id: string }; Body: ProfileChanges; Headers: { 'if-match'?: string } }>(
     '/users/:id',
-    { schema: { params: userIdParams, body: profileChangesSchema, response: { 200: { $ref: 'User#' } } } },
+    {
+      schema: {
+        summary: "Change a user's profile",
+        description: 'Requires If-Match with the version last read; answers the changed user and its new version as ETag.',
+        params: userIdParams,
+        body: profileChangesSchema,
+        response: { 200: { description: 'Changed.', $ref: 'User#' }, ...problemResponses(400, 404, 412, 413, 415, 428) },
+      },
+    },
     async (request, reply) => {
       const expected = expectedVersion(request.headers['if-match']);
       if (expected === undefined) {
@@ -112,6 +83,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
       if (typeof expected !== 'number') return sendProblem(reply, expected);
       try {
         const user = await traced(request, () => updateProfile(pool, outbox, request.params.id, expected, request.body));
+        written('UserProfileUpdated');
         return reply.header('etag', etag(user.version)).send(user);
       } catch (error) {
         return changeRefused(reply, error);
@@ -121,12 +93,20 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox }: UserRou
 
   app.delete<{ Params: { id: string }; Headers: { 'if-match'?: string } }>(
     '/users/:id',
-    { schema: { params: userIdParams } },
+    {
+      schema: {
+        summary: 'Delete a user',
+        description: 'If-Match is optional. The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
+        params: userIdParams,
+        response: { 204: { description: 'Deleted.', type: 'null' }, ...problemResponses(400, 404, 412) },
+      },
+    },
     async (request, reply) => {
       const expected = expectedVersion(request.headers['if-match']);
       if (expected !== undefined && typeof expected !== 'number') return sendProblem(reply, expected);
       try {
         const deletionVersion = await traced(request, () => deleteUser(pool, outbox, request.params.id, expected));
+        written('UserDeleted');
         // The deletion's version: a reader passing it knows the user is gone without waiting for the cache.
         return reply.code(204).header('etag', etag(deletionVersion)).send();
       } catch (error) {

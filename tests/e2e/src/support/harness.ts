@@ -40,7 +40,7 @@ export async function startHarness(): Promise<Harness> {
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
   const outbox = createOutbox({ serde, config });
   const redis = new Redis({ host: config.redis.host, port: config.redis.port });
-  const app = await buildApp({ pool, outbox, logger });
+  const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });
   // A group of its own per run: it reads the topic from the start, like a freshly deployed populator.
   const groupId = `evergreen-e2e-populator-${randomUUID()}`;
   const registry = new Registry();

@@ -1,0 +1,34 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The API's Prometheus metrics, served at /metrics. */
+export class ApiMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status_code'>;
+  readonly requestSeconds: Histogram<'method' | 'route' | 'status_code'>;
+  readonly outboxEvents: Counter<'event_type'>;
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    const registers = [registry];
+    collectDefaultMetrics({ register: registry });
+    this.requests = new Counter({
+      name: 'evergreen_api_requests_total',
+      help: 'HTTP requests answered, by method, route pattern (never the raw URL) and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'evergreen_api_request_seconds',
+      help: 'Time from receiving a request to sending its answer, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.outboxEvents = new Counter({
+      name: 'evergreen_api_outbox_events_total',
+      help: 'Events written to the outbox in committed transactions, by event type.',
+      labelNames: ['event_type'],
+      registers,
+    });
+  }
+}

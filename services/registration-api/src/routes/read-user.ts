@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { explainPattern, problem, sendProblem } from '../problem.ts';
+import { readUser, type ReadUserDeps } from '../users/read-user.ts';
+import { etag, problemResponses, userIdParams } from './user-schemas.ts';
+
+const readQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // A query string is text, and types are never coerced: a version is written as digits.
+    minVersion: {
+      type: 'string',
+      pattern: explainPattern('^[1-9][0-9]{0,14}$', 'must be a version: a whole number from 1'),
+      description: 'The version a write returned (body `version`, or its ETag). The answer is at least that fresh: from the cache once it has caught up, or from PostgreSQL after a bounded wait (`x-cache: fallback`).',
+    },
+  },
+} as const;
+
+/** GET /users/:id: the read model the consumers keep, with read-your-writes through ?minVersion. */
+export async function readUserRoutes(app: FastifyInstance, deps: ReadUserDeps): Promise<void> {
+  app.get<{ Params: { id: string }; Querystring: { minVersion?: string } }>(
+    '/users/:id',
+    {
+      schema: {
+        summary: 'Read a user from the cache',
+        params: userIdParams,
+        querystring: readQuery,
+        response: {
+          200: {
+            description: 'The user. `x-cache` says where it came from: hit (Redis), miss (Redis had no entry; PostgreSQL), fallback (Redis had not reached minVersion in time; PostgreSQL).',
+            $ref: 'User#',
+          },
+          ...problemResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const minVersion = request.query.minVersion === undefined ? undefined : Number(request.query.minVersion);
+      const { outcome, user } = await readUser(deps, request.params.id, minVersion);
+      reply.header('x-cache', outcome);
+      if (!user) return sendProblem(reply, problem(404, 'user-not-found', 'No such user', `no user ${request.params.id}`));
+      return reply.header('etag', etag(user.version)).send(user);
+    },
+  );
+}

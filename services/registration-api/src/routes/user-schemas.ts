@@ -1,0 +1,90 @@
+import { explainPattern } from '../problem.ts';
+
+// The JSON Schemas of the user routes: Fastify validates requests with them, serialises responses
+// with them, and @fastify/swagger turns them into the OpenAPI document at /docs.
+
+/** ETags are the user's version in quotes: "3". */
+export const etag = (version: number) => `"${version}"`;
+
+export const userSchema = {
+  $id: 'User',
+  type: 'object',
+  required: ['id', 'email', 'name', 'avatarUrl', 'version', 'registeredAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    avatarUrl: { type: ['string', 'null'] },
+    version: { type: 'integer', description: 'The aggregate version; every change adds one. Also the ETag.' },
+    registeredAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details (application/problem+json).',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string', format: 'uri', description: 'Stable identifier of the kind of problem.' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      description: 'For validation problems: every offending field, by its path.',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;
+
+// Control characters, bidirectional overrides (text that displays differently from what it is)
+// and lone UTF-16 surrogates (invalid Unicode, silently mangled on the way to UTF-8); and at least
+// one visible character, so a name of zero-width spaces is as empty as one of blanks.
+const PRINTABLE_TEXT = explainPattern(
+  '^(?=.*[^\\s\\p{Z}\\p{Cf}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF]*$',
+  'must contain something visible and no control characters, bidirectional overrides or invalid Unicode',
+);
+
+const profileFields = {
+  name: { type: 'string', minLength: 1, maxLength: 200, pattern: PRINTABLE_TEXT, description: 'Trimmed; 1 to 200 characters, no control characters.' },
+  avatarUrl: { type: ['string', 'null'], format: 'uri', pattern: explainPattern('^https://', 'must be an https URL'), maxLength: 2048, description: 'An https URL, or null for none.' },
+} as const;
+
+export const registrationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'name'],
+  properties: {
+    email: { type: 'string', format: 'email', maxLength: 254, description: 'Trimmed; unique regardless of case.' },
+    ...profileFields,
+  },
+} as const;
+
+export const profileChangesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: profileFields,
+} as const;
+
+export const userIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
+
+/** The problem responses a route can give, for the OpenAPI document; every one has the Problem shape. */
+export function problemResponses(...statuses: number[]): Record<number, { description: string; $ref: string }> {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid request: malformed JSON, or fields that break the schema (each named in `errors`).',
+    404: 'No such user.',
+    409: 'The email is already registered (compared without case).',
+    412: 'If-Match is not the current version; the ETag header has the current one.',
+    413: 'The body is larger than 16 KiB.',
+    415: 'The body is not application/json.',
+    428: 'If-Match is required.',
+  };
+  return Object.fromEntries(statuses.map((status) => [status, { description: descriptions[status] ?? 'A problem.', $ref: 'Problem#' }]));
+}

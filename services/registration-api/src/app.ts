@@ -35,7 +35,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
-    requestIdLogLabel: 'requestId',
     // Reject unknown fields instead of silently dropping them, and never coerce types: "3" is not 3.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });

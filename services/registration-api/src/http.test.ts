@@ -1,3 +1,4 @@
+import { pollUntil } from '@evergreen/platform';
 import { describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from './app.ts';
 import { ALICE, setup } from './test-support.ts';
@@ -151,5 +152,27 @@ describe('GET /metrics', () => {
     const response = await app.inject({ method: 'GET', url: '/metrics' });
 
     expect(response.body).not.toContain('evergreen_api_outbox_events_total{');
+  });
+});
+
+describe('shutdown', () => {
+  it('answers the request in flight before close() resolves, and refuses new connections', async () => {
+    let release: () => void = () => undefined;
+    const insertGate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { app, db } = await setup({ insertGate });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const inFlight = fetch(`${address}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ALICE) });
+    await pollUntil(() => db.log.includes('INSERT INTO users') || undefined, { description: 'the insert to start', timeoutMs: 5_000, intervalMs: 5 });
+
+    const closed = app.close();
+    release();
+    const response = await inFlight;
+    await closed;
+
+    expect(response.status).toBe(201);
+    expect(db.log).toContain('COMMIT');
+    await expect(fetch(`${address}/health`)).rejects.toThrow();
   });
 });

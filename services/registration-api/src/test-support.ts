@@ -18,6 +18,8 @@ export interface FakeDbOptions {
   failOn?: { statement: string; error: Error };
   /** Thrown by pool.query, the readiness probe's and the read path's. */
   poolQueryError?: Error;
+  /** Resolved to hold a transaction's users insert until the test lets it go. */
+  insertGate?: Promise<void>;
   /** What SELECT ... FROM users WHERE id = $1 finds through pool.query, by id. */
   storedUsers?: Record<string, UserRow>;
 }
@@ -43,6 +45,7 @@ export function fakeDb(options: FakeDbOptions = {}) {
           log.push(statement);
           if (options.failOn && statement.startsWith(options.failOn.statement)) throw options.failOn.error;
           if (statement === 'INSERT INTO users') {
+            await options.insertGate;
             inserts.push(params);
             const [id, email, name, avatarUrl] = params;
             // pg returns bigint as a string and timestamptz as a Date.

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadStackConfig } from './stack-config.ts';
+
+/** The ConfigError loadStackConfig throws for this environment. */
+function refusal(environment: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadStackConfig(environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadStackConfig', () => {
+  it('reads infra/stack.env, and an environment variable of the same name wins', () => {
+    const config = loadStackConfig({ EVERGREEN_API_PORT: '4100', EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS: '250' });
+
+    expect(config.api.port).toBe(4100);
+    expect(config.api.url).toBe(`http://${config.api.host}:4100`);
+    expect(config.api.readYourWritesTimeoutMs).toBe(250);
+    expect(config.activityLog.port).toBe(3002);
+  });
+
+  it.each([
+    ['EVERGREEN_API_PORT', '70000', 'must be a TCP port'],
+    ['EVERGREEN_API_PORT', 'three thousand', 'must be a TCP port'],
+    ['EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS', '0', 'must be a positive integer'],
+    ['EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS', '0.5', 'must be a positive integer'],
+    ['EVERGREEN_ACTIVITY_LOG_PORT', '   ', 'is not set'],
+    ['EVERGREEN_KAFKA_HEAP', '1 gigabyte', 'must be a JVM heap size'],
+  ])('refuses %s=%j, naming the variable', (variable, value, problem) => {
+    const error = refusal({ [variable]: value });
+
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(problem);
+  });
+});

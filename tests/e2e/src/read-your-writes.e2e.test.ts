@@ -103,4 +103,25 @@ describe('read-your-writes through GET /users/:id?minVersion', () => {
     expect(miss.headers['x-cache']).toBe('miss');
     expect(miss.json<UserBody>()).toMatchObject({ id, name: 'Not cached yet', version: 1 });
   });
+
+  it('reads every step of register → patch → delete right after it, with the version it returned', async () => {
+    // No pause and no wait between a write and its read: each read races the relay and the populator.
+    const created = await h.app.inject({ method: 'POST', url: '/users', payload: { email: uniqueEmail('ryw-chain'), name: 'chain v1' } });
+    const { id, version: registeredAt } = created.json<UserBody>();
+    const afterRegister = await read(id, registeredAt);
+    expect(afterRegister.statusCode).toBe(200);
+    expect(afterRegister.json<UserBody>()).toMatchObject({ name: 'chain v1', version: 1 });
+    // The cache may or may not have caught up; either way the answer says where it came from.
+    expect(['hit', 'fallback']).toContain(afterRegister.headers['x-cache']);
+
+    const patched = await h.app.inject({ method: 'PATCH', url: `/users/${id}`, headers: { 'if-match': `"${registeredAt}"` }, payload: { name: 'chain v2' } });
+    const afterPatch = await read(id, patched.json<UserBody>().version);
+    expect(afterPatch.statusCode).toBe(200);
+    expect(afterPatch.json<UserBody>()).toMatchObject({ name: 'chain v2', version: 2 });
+
+    const deleted = await h.app.inject({ method: 'DELETE', url: `/users/${id}`, headers: { 'if-match': '"2"' } });
+    expect(deleted.statusCode).toBe(204);
+    const afterDelete = await read(id, Number(String(deleted.headers.etag).replaceAll('"', '')));
+    expect(afterDelete.statusCode).toBe(404);
+  });
 });

@@ -145,6 +145,17 @@ describe('GET /users/:id', () => {
       expect(cache.reads).toBe(1);
     });
 
+    it('answers PostgreSQL at once for a version no write returned, instead of waiting for it', async () => {
+      const { app, cache } = await setup({ hashes: cached([userKey(USER_ID), hashOf(entryAt(2))]), storedUsers: { [USER_ID]: rowAt(3) }, readYourWritesTimeoutMs: 60_000 });
+
+      const response = await app.inject({ method: 'GET', url: `/users/${USER_ID}?minVersion=9` });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['x-cache']).toBe('fallback');
+      expect(response.json()).toEqual(userAt(3));
+      expect(cache.reads).toBe(1);
+    });
+
     it('answers 404 from the cache once the deletion marker reached that version', async () => {
       const { app, db } = await setup({ hashes: cached([userKey(USER_ID), { version: '3', deleted: '1', eventId: 'x' }]) });
 

@@ -65,6 +65,9 @@ export async function readUser(deps: ReadUserDeps, userId: string, minVersion?: 
   // Not fresh enough. A deleted (or never created) user needs no wait: nothing will arrive.
   const stored = await userInDatabase(deps.pool, userId);
   if (!stored) return { outcome: 'fallback', user: undefined };
+  // Every write commits before it answers its version, so PostgreSQL below minVersion means no
+  // write ever returned it: no event will bring it either, and PostgreSQL's state is the newest.
+  if (stored.version < minVersion) return { outcome: 'fallback', user: stored };
 
   const deadline = Date.now() + deps.readYourWritesTimeoutMs;
   while (Date.now() < deadline) {

@@ -29,6 +29,7 @@ describe('malformed input', () => {
   let redis: Redis;
   let app: FastifyInstance;
   let existing: { id: string; email: string; version: number };
+  const kept: string[] = [];
 
   beforeAll(async () => {
     pool = createPool(config.postgres, { max: 4 });
@@ -38,8 +39,11 @@ describe('malformed input', () => {
     const response = await app.inject({ method: 'POST', url: '/users', payload: { ...VALID, email: uniqueEmail('Existing') } });
     expect(response.statusCode).toBe(201);
     existing = response.json();
+    kept.push(existing.id);
   });
   afterAll(async () => {
+    // The rows this suite's outbox kept on purpose; no other writer keeps rows in this table.
+    await pool?.query('DELETE FROM outbox WHERE aggregateid = ANY($1)', [kept]);
     await app?.close();
     await pool?.end();
     redis?.disconnect();
@@ -134,6 +138,7 @@ describe('malformed input', () => {
 
     expect(response.statusCode).toBe(201);
     const { id } = response.json<{ id: string }>();
+    kept.push(id);
     const { rows } = await pool.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [id]);
     expect(rows[0]?.name).toBe(name);
   });

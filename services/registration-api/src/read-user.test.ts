@@ -84,6 +84,19 @@ describe('GET /users/:id', () => {
       expect(response.json()).toMatchObject({ type: 'https://evergreen.dev/problems/user-not-found', status: 404 });
     });
 
+    it('answers from PostgreSQL, as a fallback, when the cache cannot be read', async () => {
+      const { app } = await setup({ readError: new Error('Connection is closed.'), storedUsers: { [USER_ID]: rowAt(3) } });
+
+      const response = await app.inject({ method: 'GET', url: `/users/${USER_ID}?minVersion=2` });
+      const plain = await app.inject({ method: 'GET', url: `/users/${USER_ID}` });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['x-cache']).toBe('fallback');
+      expect(response.json()).toEqual(userAt(3));
+      expect(plain.statusCode).toBe(200);
+      expect(plain.headers['x-cache']).toBe('fallback');
+    });
+
     it('is a 404 once the deletion marker is in the cache, without reading PostgreSQL', async () => {
       const { app, db } = await setup({ hashes: cached([userKey(USER_ID), { version: '4', deleted: '1', eventId: 'x' }]), storedUsers: { [USER_ID]: rowAt(3) } });
 

@@ -99,6 +99,8 @@ export interface FakeRedisOptions {
   /** The hashes HGETALL finds, by key; a test may change them while a read waits. */
   hashes?: Map<string, Record<string, string>>;
   pingError?: Error;
+  /** Thrown by HGETALL: the cache is down. */
+  readError?: Error;
 }
 
 /** The two commands the API sends to Redis: HGETALL (the read path) and PING (readiness). */
@@ -108,6 +110,7 @@ export function fakeRedis(options: FakeRedisOptions = {}) {
   const redis = {
     async hgetall(key: string) {
       reads += 1;
+      if (options.readError) throw options.readError;
       return { ...(hashes.get(key) ?? {}) };
     },
     async ping() {

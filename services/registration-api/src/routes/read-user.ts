@@ -36,7 +36,8 @@ export async function readUserRoutes(app: FastifyInstance, deps: ReadUserDeps): 
     },
     async (request, reply) => {
       const minVersion = request.query.minVersion === undefined ? undefined : Number(request.query.minVersion);
-      const { outcome, user } = await readUser(deps, request.params.id, minVersion);
+      const { outcome, user, cacheError } = await readUser(deps, request.params.id, minVersion);
+      if (cacheError) request.log.warn({ err: cacheError }, 'cache unreadable; answered from PostgreSQL');
       reply.header('x-cache', outcome);
       if (!user) return sendProblem(reply, problem(404, 'user-not-found', 'No such user', `no user ${request.params.id}`));
       return reply.header('etag', etag(user.version)).send(user);

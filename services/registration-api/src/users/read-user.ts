@@ -13,6 +13,8 @@ export interface UserRead {
   outcome: CacheOutcome;
   /** Undefined: no such user, or deleted. */
   user: User | undefined;
+  /** Why the cache could not be read, when it could not; the answer then came from PostgreSQL. */
+  cacheError?: Error;
 }
 
 export interface ReadUserDeps {
@@ -58,7 +60,14 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * cache says yet.
  */
 export async function readUser(deps: ReadUserDeps, userId: string, minVersion?: number): Promise<UserRead> {
-  const first = freshAnswer(await readCachedUser(deps.redis, userId), minVersion);
+  let cached: CachedUser;
+  try {
+    cached = await readCachedUser(deps.redis, userId);
+  } catch (error) {
+    // The cache is an optimisation: without it, PostgreSQL still answers, and says so.
+    return { outcome: 'fallback', user: await userInDatabase(deps.pool, userId), cacheError: error as Error };
+  }
+  const first = freshAnswer(cached, minVersion);
   if (first) return first;
   if (minVersion === undefined) return { outcome: 'miss', user: await userInDatabase(deps.pool, userId) };
 
@@ -72,7 +81,8 @@ export async function readUser(deps: ReadUserDeps, userId: string, minVersion?: 
   const deadline = Date.now() + deps.readYourWritesTimeoutMs;
   while (Date.now() < deadline) {
     await pause(Math.min(deps.pollIntervalMs ?? 10, Math.max(0, deadline - Date.now())));
-    const answer = freshAnswer(await readCachedUser(deps.redis, userId), minVersion);
+    // A cache that fails while waiting ends the wait: PostgreSQL answers below.
+    const answer = await readCachedUser(deps.redis, userId).then((again) => freshAnswer(again, minVersion), () => undefined);
     if (answer) return answer;
   }
   // The consumers are behind (or stopped): PostgreSQL is the source of truth, read it again now.

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
+import { AllowedMethods } from './http/allowed-methods.ts';
 import { ApiMetrics } from './http/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { trimStrings } from './http/trim-strings.ts';
@@ -37,11 +38,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     // Reject unknown fields instead of silently dropping them, and never coerce types: "3" is not 3.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    // Errors the router raises before any route (a badly percent-encoded path) get the problem shape
+    // too; no hook runs for them, so the request id is set here.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
   });
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // Before any route is registered, so every route's methods are known to the 405 answer.
+  const allowedMethods = new AllowedMethods();
+  app.addHook('onRoute', allowedMethods.record);
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
   app.addSchema(userSchema);
   app.addSchema(problemSchema);
 

@@ -48,6 +48,33 @@ describe('errors outside the routes', () => {
     expect(db.log).toEqual([]);
   });
 
+  it.each([
+    ['PUT', '/users', 'POST'],
+    ['GET', '/users', 'POST'],
+    ['POST', `/users/${USER_ID}`, 'DELETE, GET, HEAD, PATCH'],
+  ])('answers %s %s, a path served under other methods, with a 405 problem and Allow: %s', async (method, url, allow) => {
+    const { app, db } = await setup();
+
+    const response = await app.inject({ method: method as 'PUT', url, payload: {} });
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe(allow);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ type: 'https://evergreen.dev/problems/method-not-allowed', status: 405 });
+    expect(db.log).toEqual([]);
+  });
+
+  it('answers a path with broken percent-encoding with a 400 problem that carries the request id', async () => {
+    const { app } = await setup();
+
+    const response = await app.inject({ method: 'GET', url: '/users/%E0%A4%A', headers: { 'x-request-id': 'bad-url-1' } });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ type: 'https://evergreen.dev/problems/malformed-url', status: 400 });
+    expect(response.headers['x-request-id']).toBe('bad-url-1');
+  });
+
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])('answers a %s body with a 415 problem, writing nothing', async (contentType) => {
     const { app, db } = await setup();
 
@@ -77,6 +104,8 @@ describe('text fields', () => {
     ['an escape sequence', 'Al\u001b[31mice'],
     ['a right-to-left override', 'Alice\u202Egnp.exe'],
     ['a lone surrogate', 'Al\ud800ice'],
+    ['combining marks only', '\u0301\u0308'],
+    ['Hangul fillers only', '\u3164\u3164'],
   ])('refuse a name with %s, naming the field', async (_case, name) => {
     const { register, db } = await setup();
 
@@ -88,7 +117,7 @@ describe('text fields', () => {
     expect(db.log).toEqual([]);
   });
 
-  it.each(['Zoë Ångström', '李小龍', 'Ada 👩‍💻', "O'Brien-Smith"])('accept the name %j', async (name) => {
+  it.each(['Zoë Ångström', 'Zoe\u0308', '李小龍', '한글', 'Ada 👩‍💻', "O'Brien-Smith"])('accept the name %j', async (name) => {
     const { register } = await setup();
 
     expect((await register({ ...ALICE, name })).statusCode).toBe(201);
@@ -99,7 +128,17 @@ describe('text fields', () => {
 
     const response = await register({ ...ALICE, avatarUrl: 'http://example.com/a.png' });
 
-    expect(response.json().errors).toEqual([{ field: 'avatarUrl', message: 'must be an https URL' }]);
+    expect(response.json().errors).toEqual([{ field: 'avatarUrl', message: 'must be an https URL with a host' }]);
+  });
+
+  it.each(['https://', 'https:///a.png', 'https://?x', 'javascript:alert(1)', 'ftp://example.com/a.png'])('refuse the avatar URL %j', async (avatarUrl) => {
+    const { register, db } = await setup();
+
+    const response = await register({ ...ALICE, avatarUrl });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ errors: Array<{ field: string }> }>().errors.map(({ field }) => field)).toContain('avatarUrl');
+    expect(db.log).toEqual([]);
   });
 });
 

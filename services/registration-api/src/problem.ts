@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { AllowedMethods } from './http/allowed-methods.ts';
 
 /** RFC 9457 problem details: every error this API returns has this shape. */
 export interface Problem {
@@ -55,11 +56,26 @@ const CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', title: 'Payload too large' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { slug: 'bad-request', title: 'Bad request' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  // A path with broken percent-encoding, refused by the router before any route runs.
+  FST_ERR_BAD_URL: { slug: 'malformed-url', title: 'Malformed URL' },
 };
 
-/** Unknown routes answer a problem too, never Fastify's own shape. */
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, problem(404, 'route-not-found', 'No such route', `${request.method} ${request.url.split('?')[0]} is not a route of this API; see /docs`));
+/**
+ * Requests no route takes answer a problem too, never Fastify's own shape: 405 with Allow when
+ * the path exists under other methods, 404 when it does not.
+ */
+export function notFoundHandler(allowedMethods: AllowedMethods) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = allowedMethods.for(path);
+    if (allowed.length > 0) {
+      return sendProblem(
+        reply.header('allow', allowed.join(', ')),
+        problem(405, 'method-not-allowed', 'Method not allowed', `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`),
+      );
+    }
+    return sendProblem(reply, problem(404, 'route-not-found', 'No such route', `${request.method} ${path} is not a route of this API; see /docs`));
+  };
 }
 
 /** The API's one error handler: validation → 400 naming the fields, client errors as they are, anything else → 500 without internals. */

@@ -41,15 +41,16 @@ export const problemSchema = {
 
 // Control characters, bidirectional overrides (text that displays differently from what it is)
 // and lone UTF-16 surrogates (invalid Unicode, silently mangled on the way to UTF-8); and at least
-// one visible character, so a name of zero-width spaces is as empty as one of blanks.
+// one visible character, so a name of zero-width spaces is as empty as one of blanks (combining
+// marks alone draw nothing, and the Hangul fillers are letters that render as blanks).
 const PRINTABLE_TEXT = explainPattern(
-  '^(?=.*[^\\s\\p{Z}\\p{Cf}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF]*$',
+  '^(?=.*[^\\s\\p{Z}\\p{Cf}\\p{M}\\u115F\\u1160\\u3164\\uFFA0])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF]*$',
   'must contain something visible and no control characters, bidirectional overrides or invalid Unicode',
 );
 
 const profileFields = {
   name: { type: 'string', minLength: 1, maxLength: 200, pattern: PRINTABLE_TEXT, description: 'Trimmed; 1 to 200 characters, no control characters.' },
-  avatarUrl: { type: ['string', 'null'], format: 'uri', pattern: explainPattern('^https://', 'must be an https URL'), maxLength: 2048, description: 'An https URL, or null for none.' },
+  avatarUrl: { type: ['string', 'null'], format: 'uri', pattern: explainPattern('^https://[^/?#\\s]+', 'must be an https URL with a host'), maxLength: 2048, description: 'An https URL, or null for none.' },
 } as const;
 
 export const registrationSchema = {

@@ -1,6 +1,6 @@
 import { AvroSerde } from '@evergreen/avro-serde';
-import { createLogger, loadStackConfig, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createLogger, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
+import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
 
 export interface WorkerOptions {
@@ -70,7 +70,6 @@ export interface WorkerContext {
 
 export function workerContext(name: string): WorkerContext {
   const config = loadStackConfig();
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = processMetricsRegistry();
   return { config, logger: createLogger(name, config.logLevel), registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

@@ -12,4 +12,5 @@ export type { Migration } from './migrations/migrate.ts';
 export { withTransaction, createPool } from './postgres/transaction.ts';
 export { parseTraceparent, traceIdOf, withTraceContext, activeTraceContext } from './tracing/trace-context.ts';
 export { startOpsServer } from './ops/ops-server.ts';
+export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';

@@ -181,6 +181,7 @@ describe('GET /metrics', () => {
     expect(response.body).toContain('evergreen_api_requests_total{method="GET",route="/users/:id",status_code="404"} 1');
     expect(response.body).toMatch(/evergreen_api_request_seconds_count\{method="POST",route="\/users",status_code="201"\} 1/);
     expect(response.body).toContain('evergreen_api_outbox_events_total{event_type="UserRegistered"} 1');
+    expect(response.body).toContain('nodejs_eventloop_lag_seconds');
     expect(response.body).not.toContain(USER_ID);
   });
 

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { processMetricsRegistry } from '@evergreen/platform';
 
 /** The API's Prometheus metrics, served at /metrics. */
 export class ApiMetrics {
@@ -7,10 +8,9 @@ export class ApiMetrics {
   readonly requestSeconds: Histogram<'method' | 'route' | 'status_code'>;
   readonly outboxEvents: Counter<'event_type'>;
 
-  constructor(registry: Registry = new Registry()) {
+  constructor(registry: Registry = processMetricsRegistry()) {
     this.registry = registry;
     const registers = [registry];
-    collectDefaultMetrics({ register: registry });
     this.requests = new Counter({
       name: 'evergreen_api_requests_total',
       help: 'HTTP requests answered, by method, route pattern (never the raw URL) and status code.',

@@ -9,6 +9,8 @@ describe('server start-up', () => {
   it.each([
     ['EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS', 'soon'],
     ['EVERGREEN_API_PORT', '99999'],
+    // Set but empty counts as missing, not as a host to listen on.
+    ['EVERGREEN_API_HOST', ''],
   ])('stops at once with exit code 78 and a message naming %s=%j', async (variable, value) => {
     const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', SERVER], { env: { ...process.env, [variable]: value }, timeout: 30_000 }, (error, _stdout, stderr) => {

@@ -1,4 +1,4 @@
-import { pollUntil } from '@evergreen/platform';
+import { createLogger, pollUntil } from '@evergreen/platform';
 import { describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from './app.ts';
 import { ALICE, setup } from './test-support.ts';
@@ -24,6 +24,20 @@ describe('x-request-id', () => {
     expect(missing.headers['x-request-id']).toMatch(uuid);
     expect(unsafe.statusCode).toBe(400);
     expect(unsafe.headers['x-request-id']).toMatch(uuid);
+  });
+});
+
+describe('logs', () => {
+  it("carry the request's id on every line it writes, an error's too", async () => {
+    const lines: Array<{ reqId?: string; msg?: string }> = [];
+    const logger = createLogger('registration-api-test', 'info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const { app } = await setup({ logger, outboxError: new Error('schema registry down') });
+
+    const response = await app.inject({ method: 'POST', url: '/users', headers: { 'x-request-id': 'trace-me-1' }, payload: ALICE });
+
+    expect(response.statusCode).toBe(500);
+    expect(lines.map(({ msg }) => msg)).toEqual(expect.arrayContaining(['incoming request', 'request failed', 'request completed']));
+    expect(lines.filter(({ reqId }) => reqId !== 'trace-me-1')).toEqual([]);
   });
 });
 

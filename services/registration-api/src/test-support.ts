@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { onTestFinished } from 'vitest';
@@ -129,6 +129,7 @@ export function fakeRedis(options: FakeRedisOptions = {}) {
 
 export interface SetupOptions extends FakeDbOptions, FakeRedisOptions {
   outboxError?: Error;
+  logger?: FastifyBaseLogger;
   readYourWritesTimeoutMs?: number;
 }
 
@@ -138,7 +139,7 @@ export async function setup(options: SetupOptions = {}) {
   const cache = fakeRedis(options);
   const { outbox, published } = fakeOutbox(db.log, options.outboxError);
   const metrics = new ApiMetrics();
-  const app: FastifyInstance = await buildApp({ pool: db.pool, outbox, redis: cache.redis, readYourWritesTimeoutMs: options.readYourWritesTimeoutMs ?? 100, metrics });
+  const app: FastifyInstance = await buildApp({ pool: db.pool, outbox, redis: cache.redis, readYourWritesTimeoutMs: options.readYourWritesTimeoutMs ?? 100, metrics, ...(options.logger ? { logger: options.logger } : {}) });
   onTestFinished(() => app.close());
   const register = (payload: unknown) => app.inject({ method: 'POST', url: '/users', payload: payload as object });
   return { app, db, cache, metrics, published, register };

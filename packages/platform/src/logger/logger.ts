@@ -1,8 +1,8 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout, one logger per process, named after the component. */
-export function createLogger(name: string, level: string = process.env.EVERGREEN_LOG_LEVEL ?? 'info', options: LoggerOptions = {}): Logger {
-  return pino({ name, level, ...options });
+/** Structured JSON logs on stdout (or `destination`, for tests that read them), one logger per process, named after the component. */
+export function createLogger(name: string, level: string = process.env.EVERGREEN_LOG_LEVEL ?? 'info', options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  return destination ? pino({ name, level, ...options }, destination) : pino({ name, level, ...options });
 }

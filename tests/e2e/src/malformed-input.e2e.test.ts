@@ -9,7 +9,7 @@ import { buildApp } from '@evergreen/registration-api';
 import { uniqueEmail } from './support/harness.ts';
 
 interface Attempt {
-  method: 'POST' | 'PATCH' | 'DELETE' | 'GET';
+  method: 'POST' | 'PATCH' | 'DELETE' | 'GET' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   /** Sent as it is: a string is the raw body, anything else is serialised as JSON. */
@@ -89,11 +89,16 @@ describe('malformed input', () => {
     ['a right-to-left override in the name', () => register({ ...VALID, name: 'Invoice\u202Efdp.exe' })],
     ['blanks as the name', () => register({ ...VALID, name: ' \t\n ' })],
     ['a non-ASCII email without a domain', () => register({ ...VALID, email: 'jürgen@' })],
+    ['combining marks as the name', () => register({ ...VALID, name: '\u0301\u0308\u20dd' })],
+    ['Hangul fillers as the name', () => register({ ...VALID, name: '\u3164\u3164' })],
     // Injection strings where a format applies.
     ['SQL in the email', () => register({ ...VALID, email: "x@example.com' OR '1'='1" })],
     ['a javascript: avatar URL', () => register({ ...VALID, avatarUrl: 'javascript:alert(1)' })],
     ['an http avatar URL', () => register({ ...VALID, avatarUrl: 'http://example.com/a.png' })],
     ['a data: avatar URL', () => register({ ...VALID, avatarUrl: 'data:text/html,<script>alert(1)</script>' })],
+    ['an https avatar URL without a host', () => register({ ...VALID, avatarUrl: 'https:///etc/passwd' })],
+    ['a path with broken percent-encoding', () => ({ method: 'GET', url: '/users/%E0%A4%A' })],
+    ['a registration with PUT', () => ({ ...register(VALID), method: 'PUT' })],
     ['SQL as a user id', () => ({ method: 'GET', url: `/users/${encodeURIComponent("1' OR '1'='1")}` })],
     ['SQL as minVersion', () => ({ method: 'GET', url: `/users/${existing.id}?minVersion=${encodeURIComponent('1;DROP TABLE users')}` })],
     // Broken bodies.
@@ -103,6 +108,7 @@ describe('malformed input', () => {
     ['a text body', () => rawRegister(JSON.stringify(VALID), 'text/plain')],
     // The same email, differing only in case.
     ['an email already registered, in upper case', () => register({ ...VALID, email: existing.email.toUpperCase() })],
+    ['an email already registered, in mixed case and padded', () => register({ ...VALID, email: `  ${existing.email.replace(/^./, (first) => first.toUpperCase())} ` })],
     // Changes that must not apply.
     ['a change without If-Match', () => ({ method: 'PATCH', url: `/users/${existing.id}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'Changed' }) })],
     ['a change with a stale If-Match', () => ({ method: 'PATCH', url: `/users/${existing.id}`, headers: { 'content-type': 'application/json', 'if-match': '"99"' }, payload: JSON.stringify({ name: 'Changed' }) })],

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { AvroSerde } from '@evergreen/avro-serde';
-import { loadStackConfig } from '@evergreen/platform';
+import { deadLetterTopic } from '@evergreen/consumer';
+import { aggregateTopic, loadStackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { lifecycleOf, syntheticUserRecord } from '@evergreen/schemas/testing';
 import { userKey } from '@evergreen/user-read-model';
@@ -29,8 +30,7 @@ const ORDER: VariantName[] = ['naive', 'naive-concurrent', 'framework'];
 const config = loadStackConfig();
 const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
 const topics = { topics: { prefix: `evergreen-bench-${Date.now()}`, partitions: config.topics.partitions } };
-const [topic] = allTopicSchemas(topics).map((schema) => schema.topic);
-if (!topic) throw new Error('the schema catalog has no user topic');
+const topic = aggregateTopic(topics, 'user');
 const kafka = new Kafka({ clientId: 'bench-consumer', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
 const admin = kafka.admin();
 const redis = new Redis({ host: config.redis.host, port: config.redis.port });
@@ -38,7 +38,7 @@ const say = (line: string) => console.error(`[bench] ${line}`);
 
 /** Every user's versions on the topic, as the relay writes them: gzip batches, keyed, Java partitioner. */
 async function preload(): Promise<void> {
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic as string, numPartitions: config.topics.partitions }, { topic: `${topic}.dlq`, numPartitions: config.topics.partitions }] });
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic, numPartitions: config.topics.partitions }, { topic: deadLetterTopic(topic), numPartitions: config.topics.partitions }] });
   for (const schema of allTopicSchemas(topics)) await serde.register(schema, 'BACKWARD');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -48,7 +48,7 @@ async function preload(): Promise<void> {
     for (let start = 0; start < users.length; start += 2_000) {
       const events = users.slice(start, start + 2_000).map((userId) => lifecycleOf(userId, version)[version - 1]!);
       const messages = await Promise.all(events.map((event) => syntheticUserRecord(serde, topics, event)));
-      await producer.send({ topic: topic as string, acks: -1, compression: CompressionTypes.GZIP, messages });
+      await producer.send({ topic: topic, acks: -1, compression: CompressionTypes.GZIP, messages });
     }
   }
   await producer.disconnect();
@@ -64,7 +64,7 @@ interface VariantResult {
 
 async function runVariant(variant: VariantName): Promise<VariantResult> {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'consumer', 'run-variant.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, variant, topic as string, String(total)], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, variant, topic, String(total)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as VariantResult;
 }
 
@@ -78,7 +78,7 @@ async function finalVersions(variant: VariantName): Promise<number> {
 }
 
 async function cleanUp(): Promise<void> {
-  await admin.deleteTopics({ topics: [topic as string, `${topic}.dlq`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
   for (let start = 0; start < users.length; start += 5_000) {
     const chunk = users.slice(start, start + 5_000);
     await redis.del(...chunk.map(userKey), ...chunk.map(naiveKey));

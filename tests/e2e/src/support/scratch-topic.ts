@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { AvroSerde } from '@evergreen/avro-serde';
+import { deadLetterTopic } from '@evergreen/consumer';
 import { pollUntil, type StackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
@@ -32,7 +33,7 @@ export class ScratchTopic {
 
   async create(): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
-    await this.admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.partitions }, { topic: `${this.topic}.dlq`, numPartitions: this.partitions }] });
+    await this.admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.partitions }, { topic: deadLetterTopic(this.topic), numPartitions: this.partitions }] });
     for (const schema of allTopicSchemas(this.topics)) await this.serde.register(schema, 'BACKWARD');
   }
 
@@ -68,7 +69,7 @@ export class ScratchTopic {
   }
 
   async dispose(): Promise<void> {
-    await this.admin.deleteTopics({ topics: [this.topic, `${this.topic}.dlq`] }).catch(() => undefined);
+    await this.admin.deleteTopics({ topics: [this.topic, deadLetterTopic(this.topic)] }).catch(() => undefined);
     await Promise.all([this.admin.disconnect(), this.producer.disconnect()]);
   }
 }

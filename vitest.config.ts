@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { E2E_NAMESPACE } from './tests/e2e/src/support/namespace.ts';
 
 // One run, two projects: unit tests live beside the code they test; end-to-end tests
 // run against the real local stack, which their global setup starts when it is down.
@@ -18,6 +19,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/src/**/*.e2e.test.ts'],
           globalSetup: ['tests/e2e/src/global-setup.ts'],
+          // The tests' own database, topics, connector, Redis db and groups on the shared stack;
+          // the global setup uses the same definition. Wins over the environment.
+          env: E2E_NAMESPACE,
           testTimeout: 120_000,
           hookTimeout: 900_000,
           // The suites share one stack; running them one at a time keeps their Kafka groups apart.

@@ -14,7 +14,7 @@ if (!isVariantName(variant) || topic === '' || !/^\d+$/.test(expectedText)) {
 }
 const expected = Number(expectedText);
 const config = loadStackConfig();
-const redis = new Redis({ host: config.redis.host, port: config.redis.port });
+const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
 const groupId = `evergreen-bench-${variant}-${randomUUID()}`;
 const running = VARIANTS[variant]({ config, serde: AvroSerde.forUrl(config.registry.ccompatUrl), redis, topic, groupId });
 

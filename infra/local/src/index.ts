@@ -1,2 +1,2 @@
-export { localStack, stackUp, stackDown, stackStatus, isStackUp, stackReset } from './stack.ts';
+export { localStack, stackUp, stackDown, stackStatus, isStackUp, stackReset, ensureDatabase } from './stack.ts';
 export type { LocalStack, ComponentStatus } from './stack.ts';

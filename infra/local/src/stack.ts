@@ -3,7 +3,7 @@ import { loadStackConfig, loadStackEnv, type StackConfig } from '@evergreen/plat
 import type { Component, StackContext } from './component.ts';
 import { connect } from './components/connect.ts';
 import { kafka } from './components/kafka.ts';
-import { postgres } from './components/postgres.ts';
+import { postgres, type PostgresComponent } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
 import { registry } from './components/registry.ts';
 import { memoryOf, type ProcessMemory } from './memory.ts';
@@ -16,6 +16,7 @@ export interface LocalStack {
   layout: StackLayout;
   /** In start order; each one's dependencies come before it. */
   components: Component[];
+  postgres: PostgresComponent;
 }
 
 export function localStack(config: StackConfig = loadStackConfig()): LocalStack {
@@ -26,11 +27,21 @@ export function localStack(config: StackConfig = loadStackConfig()): LocalStack 
     templateValues: { ...loadStackEnv(), STACK_DATA: layout.data },
   };
   const dists = distributions(layout, config.versions);
+  const database = postgres(context);
   return {
     config,
     layout,
-    components: [postgres(context), redis(context), kafka(context, dists), registry(context, dists), connect(context, dists)],
+    components: [database, redis(context), kafka(context, dists), registry(context, dists), connect(context, dists)],
+    postgres: database,
   };
+}
+
+/**
+ * Creates a database of the running stack's PostgreSQL, owned by the application role, unless it
+ * exists (the end-to-end tests' own database, say); true when it created it.
+ */
+export function ensureDatabase(stack: LocalStack, database: string): Promise<boolean> {
+  return stack.postgres.ensureDatabase(database);
 }
 
 export interface ComponentStatus {

@@ -17,7 +17,7 @@ const logger = createLogger('registration-api', config.logLevel);
 const pool = createPool(config.postgres);
 pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
 // Commands fail after a short wait instead of queueing forever: a read then answers 5xx, a probe 503.
-const redis = new Redis({ host: config.redis.host, port: config.redis.port, maxRetriesPerRequest: 1 });
+const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 1 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
 const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });

@@ -1,10 +1,12 @@
 import { activityLogMigrations } from '@evergreen/activity-log';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay } from '@evergreen/connect-config';
-import { isStackUp, localStack, stackDown, stackUp } from '@evergreen/local-stack';
+import { ensureDatabase, isStackUp, localStack, stackDown, stackUp } from '@evergreen/local-stack';
 import { createPool, loadStackConfig, loadStackEnv, migrate } from '@evergreen/platform';
 import { registrationMigrations } from '@evergreen/registration-api';
 import { registerAllSchemas } from '@evergreen/schemas';
+import { E2E_NAMESPACE, enterE2eNamespace, NAMESPACE_KEYS } from './support/namespace.ts';
+import { holdNamespace, resetNamespace } from './support/reset.ts';
 
 const say = (line: string) => console.log(`[e2e] ${line}`);
 
@@ -12,27 +14,64 @@ const say = (line: string) => console.log(`[e2e] ${line}`);
  * End-to-end tests run against the real stack. When it is down, this starts it (downloading the
  * distributions on the first run) and stops it again afterwards, unless EVERGREEN_KEEP_STACK=1.
  * A stack that was already up is used as it is and left running.
+ *
+ * The stack's processes are the demo's, but the tests keep to their own namespace on them
+ * (support/namespace.ts). Unless another run is using it (or EVERGREEN_E2E_KEEP_DATA=1), the
+ * namespace is emptied first, so every run starts as the first did. Then this creates its database,
+ * migrates it, registers the schemas under its topics' subjects, creates its topics and applies its
+ * connector, which stays registered in Kafka Connect afterwards so its replication slot keeps
+ * advancing (a slot without a reader would pin WAL).
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const config = loadStackConfig();
-  const stack = localStack(config);
+  const outside = { ...process.env };
+  // Brought up exactly as `npm start` brings it up, with the demo's settings.
+  const stack = localStack(loadStackConfig(outside));
   const startedHere = !(await isStackUp(stack));
   if (startedHere) await stackUp(stack, (line) => say(line));
 
-  const pool = createPool(config.postgres, { max: 1 });
+  // From here on, everything this process loads config for is the tests' namespace.
+  enterE2eNamespace(process.env);
+  const demoEnv = loadStackEnv(outside);
+  const testEnv = loadStackEnv();
+  const shared = NAMESPACE_KEYS.filter((key) => demoEnv[key] === testEnv[key]);
+  if (shared.length > 0) throw new Error(`the e2e namespace must differ from the demo's, but both use ${shared.map((key) => `${key}=${testEnv[key]}`).join(', ')}`);
+  const config = loadStackConfig();
+
+  const hold = await holdNamespace(config);
   try {
-    // Every service's migrations, as `npm run db:migrate` applies them.
-    const applied = await migrate(pool, [...registrationMigrations(), ...activityLogMigrations()]);
-    say(applied.length > 0 ? `applied ${applied.join(', ')}` : 'database schema is up to date');
-  } finally {
-    await pool.end();
+    if (!hold.exclusive) say('another test run is using the namespace: keeping its data');
+    else if (process.env.EVERGREEN_E2E_KEEP_DATA === '1') say('EVERGREEN_E2E_KEEP_DATA=1: keeping the data of earlier runs');
+    else await resetNamespace(config, say);
+    await hold.share();
+    await prepareNamespace();
+  } catch (error) {
+    await hold.release();
+    throw error;
   }
-  const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
-  say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
-  const { status } = await applyRelay(config, loadStackEnv());
-  say(`connector ${status.name} is ${status.connector.state}`);
+
+  async function prepareNamespace(): Promise<void> {
+    if (await ensureDatabase(stack, config.postgres.database)) say(`created database ${config.postgres.database}`);
+    const pool = createPool(config.postgres, { max: 1 });
+    try {
+      // Every service's migrations, as `npm run db:migrate` applies them.
+      const applied = await migrate(pool, [...registrationMigrations(), ...activityLogMigrations()]);
+      say(applied.length > 0 ? `applied ${applied.join(', ')} to ${config.postgres.database}` : `database ${config.postgres.database} is up to date`);
+    } finally {
+      await pool.end();
+    }
+    const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
+    say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
+    const { createdTopics, status } = await applyRelay(config, testEnv);
+    if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);
+    say(`connector ${status.name} (slot ${config.connect.slotName}) is ${status.connector.state}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
+  }
 
   return async () => {
+    await hold.release();
+    for (const key of Object.keys(E2E_NAMESPACE)) {
+      if (outside[key] === undefined) delete process.env[key];
+      else process.env[key] = outside[key];
+    }
     if (startedHere && process.env.EVERGREEN_KEEP_STACK !== '1') await stackDown(stack, (line) => say(line));
   };
 }

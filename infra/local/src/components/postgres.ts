@@ -10,8 +10,16 @@ import { isRoot, run } from '../shell.ts';
 // PostgreSQL will not run as root; when we are root its files belong to this user.
 const SERVICE_USER = 'postgres';
 
+export interface PostgresComponent extends Component {
+  /**
+   * Creates a database owned by the application role unless it exists; true when it created it.
+   * As the application role when it may create databases (docker-compose's superuser), otherwise
+   * as the local cluster's superuser over its socket. The role gets no rights it did not have.
+   */
+  ensureDatabase(database: string): Promise<boolean>;
+}
 
-export function postgres(context: StackContext): Component {
+export function postgres(context: StackContext): PostgresComponent {
   const { config, layout } = context;
   const settings = config.postgres;
   const binDir = `/usr/lib/postgresql/${config.versions.postgresMajor}/bin`;
@@ -68,7 +76,30 @@ export function postgres(context: StackContext): Component {
     }
   }
 
-  const component: Component = {
+  async function ensureDatabase(database: string): Promise<boolean> {
+    const quoted = `"${database.replace(/"/g, '""')}"`;
+    // The maintenance database, which every cluster has and every role may connect to.
+    const client = new pg.Client({ ...settings, database: 'postgres', connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      if ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount) return false;
+      const { rows } = await client.query<{ may: boolean }>('SELECT rolsuper OR rolcreatedb AS may FROM pg_roles WHERE rolname = current_user');
+      try {
+        if (rows[0]?.may) await client.query(`CREATE DATABASE ${quoted}`);
+        else await superuserSql(`CREATE DATABASE ${quoted} OWNER "${settings.user.replace(/"/g, '""')}"`);
+      } catch (error) {
+        // Someone else created it between our look and our CREATE: that is what we wanted.
+        const duplicate = (error as { code?: string }).code === '42P04' || /already exists/.test((error as Error).message);
+        if (!duplicate) throw error;
+        return false;
+      }
+      return true;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  const component: PostgresComponent = {
     name: 'postgres',
     endpoint: `postgresql://${settings.user}@${settings.host}:${settings.port}/${settings.database}`,
     pid: () => runningPid(join(dataDir, 'postmaster.pid')),
@@ -95,6 +126,7 @@ export function postgres(context: StackContext): Component {
       if (component.pid() === undefined) return;
       await run(`${binDir}/pg_ctl`, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], { asUser });
     },
+    ensureDatabase,
   };
   return component;
 }

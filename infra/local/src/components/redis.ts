@@ -22,7 +22,7 @@ export async function redisAnswersPing(host: string, port: number): Promise<bool
 
 export function redis(context: StackContext): Component {
   const { config, layout } = context;
-  const { host, port } = config.redis;
+  const { host, port, appendfsync } = config.redis;
   const dataDir = join(layout.data, 'redis');
   const pidPath = pidFile(layout, 'redis');
   const logPath = logFile(layout, 'redis');
@@ -34,12 +34,14 @@ export function redis(context: StackContext): Component {
     isHealthy: () => redisAnswersPing(host, port),
     async start() {
       mkdirSync(dataDir, { recursive: true });
-      // The append-only file makes the cache survive a restart, as a production Redis would.
+      // The append-only file makes the cache survive a restart, as a production Redis would;
+      // EVERGREEN_REDIS_APPENDFSYNC chooses how much a crash may lose (docs/cache.md#durability).
       await run('redis-server', [
         '--bind', host,
         '--port', String(port),
         '--dir', dataDir,
         '--appendonly', 'yes',
+        '--appendfsync', appendfsync,
         '--save', '',
         '--daemonize', 'yes',
         '--pidfile', pidPath,

@@ -22,6 +22,16 @@ describe('loadStackConfig', () => {
     expect(config.activityLog.port).toBe(3002);
   });
 
+  it('keeps the demo namespace and a once-a-second fsync by default, and takes others from the environment', () => {
+    const defaults = loadStackConfig({});
+    expect(defaults.redis).toMatchObject({ db: 0, appendfsync: 'everysec' });
+    expect(defaults.connect).toMatchObject({ connectorName: 'evergreen-outbox', slotName: 'evergreen_outbox' });
+
+    const other = loadStackConfig({ EVERGREEN_REDIS_DB: '1', EVERGREEN_REDIS_APPENDFSYNC: 'always', EVERGREEN_CONNECTOR_NAME: 'other-outbox', EVERGREEN_SLOT_NAME: 'other_outbox' });
+    expect(other.redis).toMatchObject({ db: 1, appendfsync: 'always' });
+    expect(other.connect).toMatchObject({ connectorName: 'other-outbox', slotName: 'other_outbox' });
+  });
+
   it.each([
     ['EVERGREEN_API_PORT', '70000', 'must be a TCP port'],
     ['EVERGREEN_API_PORT', 'three thousand', 'must be a TCP port'],
@@ -29,6 +39,10 @@ describe('loadStackConfig', () => {
     ['EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS', '0.5', 'must be a positive integer'],
     ['EVERGREEN_ACTIVITY_LOG_PORT', '   ', 'is not set'],
     ['EVERGREEN_KAFKA_HEAP', '1 gigabyte', 'must be a JVM heap size'],
+    ['EVERGREEN_REDIS_DB', '16', 'must be a Redis database number (0-15)'],
+    ['EVERGREEN_REDIS_DB', '-1', 'must be a Redis database number (0-15)'],
+    ['EVERGREEN_REDIS_APPENDFSYNC', 'sometimes', 'must be one of everysec, always'],
+    ['EVERGREEN_SLOT_NAME', 'evergreen-outbox', 'must be a replication slot name'],
   ])('refuses %s=%j, naming the variable', (variable, value, problem) => {
     const error = refusal({ [variable]: value });
 

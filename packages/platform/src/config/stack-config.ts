@@ -8,18 +8,44 @@ export interface PostgresSettings {
   password: string;
 }
 
+/** How Redis fsyncs its append-only file: once a second, or before answering every write. */
+export type AppendFsync = 'everysec' | 'always';
+
+export const APPEND_FSYNC_POLICIES: readonly AppendFsync[] = ['everysec', 'always'];
+
+export interface RedisSettings {
+  host: string;
+  port: number;
+  /** The logical database (SELECT) every client of this namespace uses: the demo 0, the end-to-end tests their own. */
+  db: number;
+  appendfsync: AppendFsync;
+}
+
 /** Where every component of the stack listens, read from infra/stack.env and the environment. */
 export interface StackConfig {
   repoRoot: string;
   postgres: PostgresSettings;
   registryDatabase: string;
-  redis: { host: string; port: number };
+  redis: RedisSettings;
   kafka: { brokers: string[]; host: string; port: number; controllerPort: number; heap: string };
-  connect: { url: string; host: string; port: number; heap: string; dbHost: string; dbPort: number };
+  connect: {
+    url: string;
+    host: string;
+    port: number;
+    heap: string;
+    dbHost: string;
+    dbPort: number;
+    /** The outbox connector's name in Kafka Connect (its offsets are kept under it). */
+    connectorName: string;
+    /** The PostgreSQL replication slot the connector reads from. */
+    slotName: string;
+  };
   registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
   topics: { prefix: string; partitions: number };
   api: { host: string; port: number; url: string; readYourWritesTimeoutMs: number };
   populator: { port: number };
+  /** The periodic verification of read models against PostgreSQL (packages/consistency). */
+  consistency: { verifyIntervalMs: number; verifyGraceMs: number };
   activityLog: { port: number };
   logLevel: string;
   versions: PinnedVersions;
@@ -72,14 +98,33 @@ function reader(env: Record<string, string>) {
     if (!/^\d+[mgMG]$/.test(raw)) throw new ConfigError(name, `must be a JVM heap size like 512m or 1g, got "${raw}"`);
     return raw;
   };
-  return { text, port, positiveInt, heap };
+  const redisDb = (name: string): number => {
+    const raw = text(name);
+    const value = Number(raw);
+    // redis-server's default `databases 16`, which the local stack and docker-compose keep.
+    if (!/^\d+$/.test(raw) || value > 15) throw new ConfigError(name, `must be a Redis database number (0-15), got "${raw}"`);
+    return value;
+  };
+  const appendFsync = (name: string): AppendFsync => {
+    const raw = text(name);
+    const policy = APPEND_FSYNC_POLICIES.find((known) => known === raw);
+    if (!policy) throw new ConfigError(name, `must be one of ${APPEND_FSYNC_POLICIES.join(', ')}, got "${raw}"`);
+    return policy;
+  };
+  const slotName = (name: string): string => {
+    const raw = text(name);
+    // PostgreSQL's rule for replication slot names.
+    if (!/^[a-z0-9_]{1,63}$/.test(raw)) throw new ConfigError(name, `must be a replication slot name (lower-case letters, digits and _, at most 63), got "${raw}"`);
+    return raw;
+  };
+  return { text, port, positiveInt, heap, redisDb, appendFsync, slotName };
 }
 
 /** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
 export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
   const repoRoot = findRepoRoot();
   const env = loadStackEnv(environment, repoRoot);
-  const { text, port, positiveInt, heap } = reader(env);
+  const { text, port, positiveInt, heap, redisDb, appendFsync, slotName } = reader(env);
 
   const kafkaHost = text('EVERGREEN_KAFKA_HOST');
   const kafkaPort = port('EVERGREEN_KAFKA_PORT');
@@ -100,7 +145,12 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       password: text('EVERGREEN_PG_PASSWORD'),
     },
     registryDatabase: text('EVERGREEN_REGISTRY_DATABASE'),
-    redis: { host: text('EVERGREEN_REDIS_HOST'), port: port('EVERGREEN_REDIS_PORT') },
+    redis: {
+      host: text('EVERGREEN_REDIS_HOST'),
+      port: port('EVERGREEN_REDIS_PORT'),
+      db: redisDb('EVERGREEN_REDIS_DB'),
+      appendfsync: appendFsync('EVERGREEN_REDIS_APPENDFSYNC'),
+    },
     kafka: {
       brokers: [`${kafkaHost}:${kafkaPort}`],
       host: kafkaHost,
@@ -115,6 +165,8 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       heap: heap('EVERGREEN_CONNECT_HEAP'),
       dbHost: text('EVERGREEN_CONNECT_DB_HOST'),
       dbPort: port('EVERGREEN_CONNECT_DB_PORT'),
+      connectorName: text('EVERGREEN_CONNECTOR_NAME'),
+      slotName: slotName('EVERGREEN_SLOT_NAME'),
     },
     registry: {
       url: `http://${registryHost}:${registryPort}`,
@@ -126,6 +178,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
     api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}`, readYourWritesTimeoutMs: positiveInt('EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS') },
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
+    consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {

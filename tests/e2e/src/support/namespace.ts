@@ -1,0 +1,38 @@
+/**
+ * The end-to-end tests' namespace on the shared stack: the same PostgreSQL, Redis, Kafka, Connect
+ * and registry processes as the demo (`npm start`), but a database, topics, a connector with its
+ * replication slot, a Redis database, service ports and consumer groups of their own. So a test
+ * run leaves nothing in `evergreen`, `evergreen.user`, `evergreen.user.dlq` or Redis db 0.
+ *
+ * The one definition: vitest.config.ts gives it to the e2e workers (`test.env`, which wins over
+ * the environment), and the global setup puts it in its own process.env before it loads config.
+ * Kept free of imports, because vitest.config.ts loads it.
+ */
+export const E2E_NAMESPACE = {
+  EVERGREEN_PG_DATABASE: 'evergreen_e2e',
+  EVERGREEN_TOPIC_PREFIX: 'evergreen-e2e',
+  EVERGREEN_REDIS_DB: '1',
+  EVERGREEN_CONNECTOR_NAME: 'evergreen-e2e-outbox',
+  EVERGREEN_SLOT_NAME: 'evergreen_e2e_outbox',
+  // Services a test starts as processes listen and join groups apart from a running demo.
+  EVERGREEN_API_PORT: '3100',
+  EVERGREEN_POPULATOR_PORT: '3101',
+  EVERGREEN_ACTIVITY_LOG_PORT: '3102',
+  EVERGREEN_POPULATOR_GROUP: 'evergreen-e2e-cache-populator',
+  EVERGREEN_ACTIVITY_LOG_GROUP: 'evergreen-e2e-activity-log',
+} as const satisfies Record<string, string>;
+
+/** The variables that name where data lives; each must differ from the demo's. */
+export const NAMESPACE_KEYS = ['EVERGREEN_PG_DATABASE', 'EVERGREEN_TOPIC_PREFIX', 'EVERGREEN_REDIS_DB', 'EVERGREEN_CONNECTOR_NAME', 'EVERGREEN_SLOT_NAME'] as const;
+
+/** Lays the namespace over an environment (process.env in the global setup); the namespace wins. */
+export function enterE2eNamespace(environment: NodeJS.ProcessEnv): void {
+  Object.assign(environment, E2E_NAMESPACE);
+}
+
+/**
+ * Redis databases in use on the shared stack: 0 the demo, 1 the tests' namespace (above), 13 and
+ * 14 the benchmarks (bench/), 15 a suite that flips the cache's active generation
+ * (rebuild.e2e.test.ts), which must not happen where other suites read.
+ */
+export const REBUILD_SCRATCH_REDIS_DB = 15;

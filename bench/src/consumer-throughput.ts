@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { AvroSerde } from '@evergreen/avro-serde';
-import { deadLetterTopic } from '@evergreen/consumer';
+import { deadLetterTopic, retryTopic } from '@evergreen/consumer';
 import { aggregateTopic, loadStackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { lifecycleOf, syntheticUserRecord } from '@evergreen/schemas/testing';
@@ -33,12 +33,12 @@ const topics = { topics: { prefix: `evergreen-bench-${Date.now()}`, partitions: 
 const topic = aggregateTopic(topics, 'user');
 const kafka = new Kafka({ clientId: 'bench-consumer', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
 const admin = kafka.admin();
-const redis = new Redis({ host: config.redis.host, port: config.redis.port });
+const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
 const say = (line: string) => console.error(`[bench] ${line}`);
 
 /** Every user's versions on the topic, as the relay writes them: gzip batches, keyed, Java partitioner. */
 async function preload(): Promise<void> {
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic, numPartitions: config.topics.partitions }, { topic: deadLetterTopic(topic), numPartitions: config.topics.partitions }] });
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic, numPartitions: config.topics.partitions }, { topic: retryTopic(topic), numPartitions: config.topics.partitions }, { topic: deadLetterTopic(topic), numPartitions: config.topics.partitions }] });
   for (const schema of allTopicSchemas(topics)) await serde.register(schema, 'BACKWARD');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -78,7 +78,7 @@ async function finalVersions(variant: VariantName): Promise<number> {
 }
 
 async function cleanUp(): Promise<void> {
-  await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, retryTopic(topic), deadLetterTopic(topic)] }).catch(() => undefined);
   for (let start = 0; start < users.length; start += 5_000) {
     const chunk = users.slice(start, start + 5_000);
     await redis.del(...chunk.map(userKey), ...chunk.map(naiveKey));

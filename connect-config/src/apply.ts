@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { pollUntil, type StackConfig } from '@evergreen/platform';
 import type { ConnectorDefinition, TopicDefinition } from './connector.ts';
 
@@ -8,8 +8,21 @@ export interface ConnectorStatus {
   tasks: Array<{ id: number; state: string; trace?: string }>;
 }
 
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: TopicDefinition[]): Promise<string[]> {
+// kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
+const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
+
+export interface TopicsEnsured {
+  created: string[];
+  /** Existing topics whose settings differed from topics.json and were set to it. */
+  reconfigured: string[];
+}
+
+/**
+ * Creates the topics that do not exist yet, and sets the listed settings of existing ones where
+ * they differ (a retention changed in topics.json reaches a running stack too). Partition counts of
+ * existing topics are left as they are: adding partitions moves keys, and so breaks per-key order.
+ */
+export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: TopicDefinition[]): Promise<TopicsEnsured> {
   const admin = new Kafka({ clientId: 'evergreen-connect-apply', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   try {
@@ -26,7 +39,26 @@ export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: T
         })),
       });
     }
-    return missing.map((topic) => topic.name);
+    const present = topics.filter((topic) => existing.has(topic.name) && Object.keys(topic.config).length > 0);
+    const reconfigured: string[] = [];
+    if (present.length > 0) {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((topic) => ({ type: TOPIC_RESOURCE, name: topic.name, configNames: Object.keys(topic.config) })),
+      });
+      for (const topic of present) {
+        const actual = new Map(resources.find((resource) => resource.resourceName === topic.name)?.configEntries.map((entry) => [entry.configName, entry.configValue]) ?? []);
+        const differs = Object.entries(topic.config).some(([name, value]) => actual.get(name) !== value);
+        if (!differs) continue;
+        // AlterConfigs (not incremental) replaces the topic's dynamic settings: topics.json is their whole truth.
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: TOPIC_RESOURCE, name: topic.name, configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })) }],
+        });
+        reconfigured.push(topic.name);
+      }
+    }
+    return { created: missing.map((topic) => topic.name), reconfigured };
   } finally {
     await admin.disconnect();
   }
@@ -52,6 +84,30 @@ export class ConnectorFailedError extends Error {
     super(`connector ${status.name} FAILED\n${failed.join('\n')}`);
     this.name = 'ConnectorFailedError';
   }
+}
+
+/**
+ * Removes a connector for good: stops it, deletes its offsets, so that a connector created again
+ * under the name starts afresh rather than at a position of the old one, and deletes it. Its
+ * replication slot stays in PostgreSQL, keeping WAL: dropping it is the caller's part.
+ * False when there was no such connector.
+ */
+export async function removeConnector(connectUrl: string, name: string, timeoutMs = 60_000): Promise<boolean> {
+  if (!(await connectorStatus(connectUrl, name))) return false;
+  const path = `${connectUrl}/connectors/${encodeURIComponent(name)}`;
+  const answered = async (what: string, response: Promise<Response>) => {
+    const result = await response;
+    if (!result.ok) throw new Error(`${what} ${name}: HTTP ${result.status} ${await result.text()}`);
+  };
+  await answered('PUT stop', connectRequest(`${path}/stop`, { method: 'PUT' }));
+  await pollUntil(async () => (await connectorStatus(connectUrl, name))?.connector.state === 'STOPPED' || undefined, {
+    description: `connector ${name} to stop`,
+    timeoutMs,
+    intervalMs: 250,
+  });
+  await answered('DELETE offsets of', connectRequest(`${path}/offsets`, { method: 'DELETE' }));
+  await answered('DELETE', connectRequest(path, { method: 'DELETE' }));
+  return true;
 }
 
 /**

@@ -3,13 +3,16 @@ import type { AvroSerde } from '@evergreen/avro-serde';
 import type { Logger } from '@evergreen/platform';
 import type avro from 'avsc';
 import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions, type RetryHooks } from './backoff.ts';
-import { deadLetterRecord } from './dead-letter.ts';
+import { deadLetterRecord, mainTopicOf, RETRY_GROUP_HEADER, retryTopic } from './dead-letter.ts';
 import { EventDecoder } from './decoder.ts';
-import type { ConsumedEvent } from './event.ts';
+import { headersOf, type ConsumedEvent } from './event.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
+import { LagTracker, lagAgeProblems } from './lag-age.ts';
 import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import { PoisonRecordError } from './poison.ts';
+import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
 import type { PendingOperation, Sink } from './sink.ts';
+import { describeRetention } from './topic-configs.ts';
 
 /**
  * Maps one event to what the sink should do, or to nothing. Pure and quick: the framework calls it
@@ -29,6 +32,11 @@ export interface ConsumerOptions<Op> {
   /** Names the consumer in logs, metrics and its Kafka client id. */
   name: string;
   groupId: string;
+  /**
+   * The topics to project. The consumer also reads each one's retry topic (`<topic>.retry`, see
+   * retryTopic), where `npm run dlq -- replay` puts dead letters back, and applies the records there
+   * that are addressed to its group. Both must exist (connect-config/topics.json): start fails otherwise.
+   */
   topics: string[];
   brokers: string[];
   serde: AvroSerde;
@@ -57,6 +65,18 @@ export interface ConsumerOptions<Op> {
   retry?: BackoffOptions;
   /** Where a new group starts: the beginning (rebuilds the projection) or the end. */
   fromBeginning?: boolean;
+  /**
+   * How long the sink remembers a deletion, in seconds. Start refuses a compacted topic whose
+   * delete.retention.ms is not shorter (see deletionMarkerProblem). By default the sink's
+   * deletionMemorySeconds (a RedisVersionedSink's marker TTL); a sink that never forgets: no check.
+   */
+  deletionMarkerTtlSeconds?: number;
+  /**
+   * How old the oldest unprocessed record of a partition may get before lagProblem() (and /ready)
+   * reports it. By default EVERGREEN_CONSUMER_MAX_LAG_AGE_MS, else derived per topic from its
+   * settings (see lagAgeLimit: 80% of min.compaction.lag.ms for the aggregate topics).
+   */
+  maxLagAgeMs?: number;
 }
 
 export interface ProjectionConsumer {
@@ -67,14 +87,34 @@ export interface ProjectionConsumer {
   isReady(): boolean;
   /** Whether the sink answers; for /ready. */
   probeSink(): Promise<void>;
+  /**
+   * Why the consumer is further behind than its topics keep what it has not read (a partition
+   * whose lag age is past the limit, named), or undefined; for /ready. See lagAgeLimit.
+   */
+  lagProblem(nowMs?: number): string | undefined;
   readonly consumer: Consumer;
+}
+
+/** Start refused: a topic is missing, or its settings break a guarantee the consumer relies on. */
+export class TopicSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopicSetupError';
+  }
 }
 
 /** One record of a batch after decoding and handling. */
 type Handled<Op> =
   | { kind: 'operation'; operation: PendingOperation<Op> }
   | { kind: 'skip'; event: ConsumedEvent }
-  | { kind: 'poison'; message: KafkaMessage; error: PoisonRecordError };
+  | { kind: 'poison'; message: KafkaMessage; error: PoisonRecordError }
+  /** A record of a retry topic addressed to another group: read past, not counted. */
+  | { kind: 'foreign' };
+
+/** The deletion-marker TTL to check the topics against (see ConsumerOptions.deletionMarkerTtlSeconds). */
+function deletionMarkerTtlOf<Op>(options: ConsumerOptions<Op>): number | undefined {
+  return options.deletionMarkerTtlSeconds ?? options.sink.deletionMemorySeconds;
+}
 
 /**
  * A consumer group that projects outbox events into a store. Per batch of one partition it
@@ -94,10 +134,16 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const decoder = new EventDecoder(options.serde, options.readers);
   const unknown = options.unknownEventTypes ?? 'dead-letter';
+  const retryTopics = new Set(options.topics.map(retryTopic));
+  const subscribed = [...options.topics, ...retryTopics];
+  const lagTracker = new LagTracker();
+  let lagLimits = new Map<string, LagAgeLimit>();
+  metrics.watchLagAge(name, () => lagTracker.snapshot());
   let joined = false;
   let crashed = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
+    lagTracker.keepOnly(payload.memberAssignment);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) crashed = true;
@@ -105,6 +151,14 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   });
 
   async function handleRecord(topic: string, partition: number, message: KafkaMessage): Promise<Handled<Op>> {
+    if (retryTopics.has(topic)) {
+      // A replayed dead letter is for the group that refused it; every other group reads past it.
+      const target = headersOf(message.headers)[RETRY_GROUP_HEADER];
+      if (target !== options.groupId) {
+        if (target === undefined) logger.warn({ topic, partition, offset: message.offset }, `record without a ${RETRY_GROUP_HEADER} header on a retry topic; no group applies it`);
+        return { kind: 'foreign' };
+      }
+    }
     let event: ConsumedEvent;
     try {
       event = await decoder.decode(topic, partition, message);
@@ -155,6 +209,7 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
     for (const entry of handled) {
       if (entry.kind === 'skip') counts.skipped += 1;
       if (entry.kind !== 'poison') continue;
+      // A record of the retry topic goes to the main topic's dead letters again (deadLetterTopic).
       await retryTransient(() => producer.send(deadLetterRecord({ topic, partition, message: entry.message, group: options.groupId }, entry.error)), retrying('dead_letter'), retryOptions);
       counts.dead_lettered += 1;
       logger.error({ topic, partition, offset: entry.message.offset, eventId: entry.message.headers?.id?.toString(), reason: entry.error.reason, err: entry.error }, 'poison record sent to the dead-letter topic');
@@ -182,18 +237,22 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
     });
 
     try {
+      lagTracker.progressed(topic, partition, batch.highWatermark, undefined, batch.messages[0]);
       for (let start = 0; start < batch.messages.length; start += sliceSize) {
         // Stopping, or the partition moved to another member: leave the rest to whoever reads it next.
         if (!payload.isRunning() || payload.isStale()) return;
         const slice = batch.messages.slice(start, start + sliceSize);
         await processSlice(topic, partition, slice, retrying);
-        payload.resolveOffset((slice[slice.length - 1] as KafkaMessage).offset);
+        const last = slice[slice.length - 1] as KafkaMessage;
+        payload.resolveOffset(last.offset);
+        lagTracker.progressed(topic, partition, batch.highWatermark, last, batch.messages[start + sliceSize]);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
       }
       // The batch's last offset also covers what kafkajs filtered out (control records), so the group moves past it.
       payload.resolveOffset(batch.lastOffset());
       await payload.commitOffsetsIfNecessary();
+      lagTracker.caughtUpTo(topic, partition, batch.highWatermark, batch.lastOffset());
       metrics.lag.set({ consumer: name, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
       metrics.batchSeconds.observe({ consumer: name, topic }, (performance.now() - started) / 1000);
     } catch (error) {
@@ -206,26 +265,72 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
     }
   }
 
+  /**
+   * Before joining: every topic and retry topic exists (kafkajs fails on a missing one, and never
+   * looks again), the sink's deletion marker outlives the tombstones of each compacted topic, and
+   * each topic's lag-age limit, from its settings.
+   */
+  async function inspectTopics(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = subscribed.filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        throw new TopicSetupError(`topic(s) ${missing.join(', ')} do not exist; \`npm run connect:apply\` creates the topics of connect-config/topics.json (each aggregate topic with its .retry and .dlq)`);
+      }
+      const retentions = await describeRetention(admin, subscribed);
+      const ttlSeconds = deletionMarkerTtlOf(options);
+      const override = options.maxLagAgeMs ?? maxLagAgeOverride();
+      const problems: string[] = [];
+      const limits = new Map<string, LagAgeLimit>();
+      for (const retention of retentions) {
+        const limit = lagAgeLimit(retention, override);
+        if (limit) limits.set(retention.topic, limit);
+        if (ttlSeconds !== undefined && mainTopicOf(retention.topic) === retention.topic) {
+          const problem = deletionMarkerProblem(retention, ttlSeconds);
+          if (problem) problems.push(problem);
+        }
+      }
+      if (problems.length > 0) throw new TopicSetupError(problems.join('; '));
+      lagLimits = limits;
+      logger.info({ lagAgeLimitsMs: Object.fromEntries([...limits].map(([topic, limit]) => [topic, limit.ms])), deletionMarkerTtlSeconds: ttlSeconds }, 'topic settings checked');
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   return {
     consumer,
     async start() {
+      try {
+        await inspectTopics();
+      } catch (error) {
+        if (error instanceof TopicSetupError) logger.error({ err: error }, 'refusing to start: the topics do not hold what this consumer relies on');
+        throw error;
+      }
       await producer.connect();
       await consumer.connect();
-      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      await consumer.subscribe({ topics: subscribed, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         eachBatchAutoResolve: false,
         autoCommit: true,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
         eachBatch,
       });
-      logger.info({ topics: options.topics, groupId: options.groupId }, 'consumer running');
+      logger.info({ topics: subscribed, groupId: options.groupId }, 'consumer running');
     },
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
       joined = false;
+      lagTracker.clear();
     },
     isReady: () => joined && !crashed,
     probeSink: () => sink.probe(),
+    lagProblem(nowMs = Date.now()) {
+      const problems = lagAgeProblems(lagTracker.snapshot(), lagLimits, nowMs);
+      return problems.length > 0 ? `behind what the topics keep: ${problems.join('; ')}` : undefined;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { deadLetterRecord, deadLetterTopic, sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
+import { deadLetterRecord, deadLetterTopic, mainTopicOf, retryTopic, sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
 import { PoisonRecordError } from './poison.ts';
 
 const AT = new Date('2025-03-01T12:34:56.789Z');
@@ -35,6 +35,18 @@ function onlyMessage(record: ProducerRecord) {
 describe('deadLetterTopic', () => {
   it('appends .dlq to the source topic', () => {
     expect(deadLetterTopic('evergreen.user')).toBe('evergreen.user.dlq');
+  });
+
+  it("sends what a group refuses on the retry topic to the original topic's dead letters, not to a .retry.dlq", () => {
+    expect(deadLetterTopic('evergreen.user.retry')).toBe('evergreen.user.dlq');
+  });
+});
+
+describe('retryTopic and mainTopicOf', () => {
+  it('name the retry topic of a topic, and the topic of a retry topic', () => {
+    expect(retryTopic('evergreen.user')).toBe('evergreen.user.retry');
+    expect(mainTopicOf('evergreen.user.retry')).toBe('evergreen.user');
+    expect(mainTopicOf('evergreen.user')).toBe('evergreen.user');
   });
 });
 
@@ -88,6 +100,7 @@ describe('deadLetterRecord', () => {
       'dlq.topic': 'evergreen.user',
       'dlq.partition': '2',
       'dlq.offset': '41',
+      'dlq.timestamp': '1740832496789',
       'dlq.group': 'evergreen-cache-populator',
       'dlq.at': '2025-03-01T12:34:56.789Z',
     });
@@ -106,7 +119,7 @@ describe('deadLetterRecord', () => {
     const { headers: _dropped, ...withoutHeaders } = source.message as KafkaMessage & { headers?: unknown };
     const message = onlyMessage(deadLetterRecord({ ...source, message: withoutHeaders as KafkaMessage }, undecodable, AT));
 
-    expect(Object.keys(message.headers ?? {}).sort()).toEqual(['dlq.at', 'dlq.error', 'dlq.group', 'dlq.offset', 'dlq.partition', 'dlq.reason', 'dlq.topic']);
+    expect(Object.keys(message.headers ?? {}).sort()).toEqual(['dlq.at', 'dlq.error', 'dlq.group', 'dlq.offset', 'dlq.partition', 'dlq.reason', 'dlq.timestamp', 'dlq.topic']);
   });
 
   it('describes the latest failure when a replayed dead letter fails again', () => {
@@ -117,6 +130,13 @@ describe('deadLetterRecord', () => {
     const message = onlyMessage(deadLetterRecord(replayed, new PoisonRecordError('rejected', 'userId differs from the key'), AT));
 
     expect(message.headers).toMatchObject({ id: Buffer.from('evt-7'), 'dlq.reason': 'rejected', 'dlq.offset': '41' });
+  });
+
+  it('sends a record the group refused again on the retry topic to the dead letters of the original topic, saying where it was read', () => {
+    const record = deadLetterRecord({ ...poisonSource({ offset: '3' }), topic: 'evergreen.user.retry' }, undecodable, AT);
+
+    expect(record.topic).toBe('evergreen.user.dlq');
+    expect(onlyMessage(record).headers).toMatchObject({ 'dlq.topic': 'evergreen.user.retry', 'dlq.offset': '3' });
   });
 
   it('does not change the consumed message', () => {

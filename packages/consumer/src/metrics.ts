@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { lagAgeSeconds, type PartitionProgress } from './lag-age.ts';
 
 export type RecordOutcome = 'applied' | 'stale' | 'skipped' | 'dead_lettered';
 
@@ -9,6 +10,8 @@ export class ConsumerMetrics {
   readonly batchSeconds: Histogram<'consumer' | 'topic'>;
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
   readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
+  readonly lagAgeSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
+  private readonly lagSources = new Map<string, () => Iterable<PartitionProgress>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -44,5 +47,23 @@ export class ConsumerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.lagAgeSeconds = new Gauge({
+      name: 'evergreen_consumer_lag_age_seconds',
+      help: 'How long the oldest record of the partition not processed yet has been waiting (from its timestamp; from the last processed one while the next is not fetched). 0 when caught up. Computed at scrape time, so it keeps growing while a consumer is stuck.',
+      labelNames: ['consumer', 'topic', 'partition'],
+      registers,
+      collect: () => {
+        const now = Date.now();
+        this.lagAgeSeconds.reset();
+        for (const [consumer, source] of this.lagSources) {
+          for (const progress of source()) this.lagAgeSeconds.set({ consumer, topic: progress.topic, partition: String(progress.partition) }, lagAgeSeconds(progress, now));
+        }
+      },
+    });
+  }
+
+  /** Exports the lag age of the partitions `source` reports (a consumer's assigned ones), under `consumer`. */
+  watchLagAge(consumer: string, source: () => Iterable<PartitionProgress>): void {
+    this.lagSources.set(consumer, source);
   }
 }

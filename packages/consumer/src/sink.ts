@@ -18,4 +18,9 @@ export interface Sink<Op> {
   apply(operations: ReadonlyArray<PendingOperation<Op>>): Promise<ApplyOutcome[]>;
   /** Throws when the store cannot be reached (for /ready). */
   probe(): Promise<void>;
+  /**
+   * How long the store remembers a deletion, in seconds, when it forgets at all (a Redis deletion
+   * marker expires; an inbox does not). The consumer checks its compacted topics against it.
+   */
+  readonly deletionMemorySeconds?: number;
 }

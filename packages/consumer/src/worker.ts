@@ -26,6 +26,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     registry: options.registry,
     async notReadyBecause() {
       if (!consumer.isReady()) return 'the consumer has not joined its group (or crashed)';
+      // Further behind than the topic keeps: a compacted topic may drop events it has not read.
+      const lagging = consumer.lagProblem();
+      if (lagging) return lagging;
       return consumer.probeSink().then(
         () => undefined,
         (error: unknown) => `the store does not answer: ${(error as Error).message}`,

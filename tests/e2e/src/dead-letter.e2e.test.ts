@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AvroSerde, frame } from '@evergreen/avro-serde';
 import { userCacheHandlers } from '@evergreen/cache-populator';
-import { ConsumerMetrics, createProjectionConsumer, DEAD_LETTER_HEADERS, deadLetterTopic, RedisVersionedSink, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
+import { ConsumerMetrics, createProjectionConsumer, DEAD_LETTER_HEADERS, deadLetterTopic, RedisVersionedSink, RETRY_GROUP_HEADER, retryTopic, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
 import { createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { eventSchema, topicSchema, type TopicSchema } from '@evergreen/schemas';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
@@ -40,6 +40,7 @@ interface PoisonCase {
 describe('poison records on the user topic', () => {
   let h: Harness;
   let dlq: RecordTap;
+  let retry: RecordTap;
   let producer: Producer;
   let registered: TopicSchema;
 
@@ -47,12 +48,13 @@ describe('poison records on the user topic', () => {
     h = await startHarness();
     registered = topicSchema(h.config, 'user', 'UserRegistered');
     dlq = new RecordTap(h.config.kafka.brokers, deadLetterTopic(h.topic));
+    retry = new RecordTap(h.config.kafka.brokers, retryTopic(h.topic));
     // The relay's (Java) partitioner, so each key lands where Debezium would put it.
     producer = new Kafka({ clientId: 'evergreen-e2e-poison', brokers: h.config.kafka.brokers, logLevel: logLevel.ERROR }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([dlq.start(), producer.connect()]);
+    await Promise.all([dlq.start(), retry.start(), producer.connect()]);
   });
   afterAll(async () => {
-    await Promise.all([dlq?.stop(), producer?.disconnect()]);
+    await Promise.all([dlq?.stop(), retry?.stop(), producer?.disconnect()]);
     await h?.close();
   });
 
@@ -61,9 +63,9 @@ describe('poison records on the user topic', () => {
     return { key: userId, value: await h.serde.encode(registered, registration(userId)), headers: relayHeaders('UserRegistered') };
   }
 
-  /** The dead letter the populator wrote for `record`. */
+  /** The dead letter the populator wrote for `record` (of the user topic or of its retry topic). */
   const deadLetterOf = (record: TappedRecord) =>
-    pollUntil(() => dlq.recordsFor(record.key ?? '').find((letter) => letter.headers['dlq.offset'] === record.offset && letter.headers['dlq.partition'] === String(record.partition)), {
+    pollUntil(() => dlq.recordsFor(record.key ?? '').find((letter) => letter.headers['dlq.topic'] === record.topic && letter.headers['dlq.offset'] === record.offset && letter.headers['dlq.partition'] === String(record.partition)), {
       description: `the dead letter of ${record.topic}/${record.partition}@${record.offset}`,
       timeoutMs: 30_000,
       intervalMs: 100,
@@ -139,7 +141,7 @@ describe('poison records on the user topic', () => {
     expect(BigInt(validRecord.offset)).toBeGreaterThan(BigInt(poisonRecord.offset));
 
     const letter = await deadLetterOf(poisonRecord);
-    expect(letter.headers).toMatchObject({ 'dlq.reason': reason, 'dlq.group': h.populatorGroupId, 'dlq.topic': h.topic, 'dlq.partition': String(poisonRecord.partition), 'dlq.offset': poisonRecord.offset });
+    expect(letter.headers).toMatchObject({ 'dlq.reason': reason, 'dlq.group': h.populatorGroupId, 'dlq.topic': h.topic, 'dlq.partition': String(poisonRecord.partition), 'dlq.offset': poisonRecord.offset, 'dlq.timestamp': String(poisonRecord.timestamp) });
     expect(letter.headers['dlq.error']).toContain(error);
     expect(Date.parse(letter.headers['dlq.at'] ?? '')).not.toBeNaN();
     // The original key, value and headers, untouched; the same partition number, by the same partitioner.
@@ -162,7 +164,7 @@ describe('poison records on the user topic', () => {
     });
   });
 
-  it('lists a dead letter and replays it onto its original topic as it was, where the populator handles it again', async () => {
+  it('lists a dead letter and replays it, as it was, onto the retry topic for the group that refused it, which handles it again; the user topic is not written', async () => {
     const userId = randomUUID();
     const headers = { ...relayHeaders('UserRenamed'), traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     await producer.send({ topic: h.topic, acks: -1, messages: [{ ...(await validRegistration(userId)), headers }] });
@@ -177,27 +179,59 @@ describe('poison records on the user topic', () => {
     expect(line).toBeDefined();
     expect(line).toMatch(new RegExp(`^${position}\\s+unknown-event-type\\s+${h.topic}/${original.partition}@${original.offset}\\s+group=${h.populatorGroupId}\\s+key=${userId}\\s+UserRenamed\\s+no handler for event type UserRenamed$`));
 
+    const topicEnds = await offsetsOf(h.topic);
     const replay = await runDlqCli(['replay', position, '--topic', deadLetterTopic(h.topic)]);
     expect(replay.code, replay.stderr).toBe(0);
 
-    // Back on the original topic: the same key, partition and value, the original headers without dlq.*, plus where it came from.
-    const [, replayed] = await h.tap.waitForRecords(userId, 2);
+    // On the retry topic: the same key, partition number and value, the original headers without
+    // dlq.*, plus where it came from and the group it is for.
+    const [replayed] = await retry.waitForRecords(userId, 1);
     if (!replayed) throw new Error('the tap lost a record');
-    expect(replay.stdout.trim()).toBe(`${position} -> ${h.topic}/${replayed.partition}@${replayed.offset}`);
+    expect(replay.stdout.trim()).toBe(`${position} -> ${retryTopic(h.topic)}/${replayed.partition}@${replayed.offset} for ${h.populatorGroupId}`);
     expect(replayed.partition).toBe(original.partition);
     expect(replayed.key).toBe(userId);
     expect(replayed.value).toEqual(original.value);
-    expect(replayed.headers).toEqual({ ...original.headers, 'dlq.replayed-from': `${deadLetterTopic(h.topic)}/${letter.partition}@${letter.offset}` });
+    expect(replayed.headers).toEqual({ ...original.headers, 'dlq.replayed-from': `${deadLetterTopic(h.topic)}/${letter.partition}@${letter.offset}`, [RETRY_GROUP_HEADER]: h.populatorGroupId });
     for (const name of DEAD_LETTER_HEADERS) expect(Object.keys(replayed.headers)).not.toContain(name);
+    // Never the compacted user topic, where it would outlive every newer event of its key.
+    expect(await offsetsOf(h.topic)).toEqual(topicEnds);
 
-    // The populator handled it again: still no handler for UserRenamed, so a new dead letter names the replayed record.
+    // The populator handled it again: still no handler for UserRenamed, so a new dead letter, on
+    // the same dead-letter topic, names the replayed record.
     const again = await deadLetterOf(replayed);
-    expect(again.headers).toMatchObject({ 'dlq.reason': 'unknown-event-type', 'dlq.replayed-from': `${deadLetterTopic(h.topic)}/${letter.partition}@${letter.offset}` });
+    expect(again.topic).toBe(deadLetterTopic(h.topic));
+    expect(again.headers).toMatchObject({ 'dlq.reason': 'unknown-event-type', 'dlq.topic': retryTopic(h.topic), 'dlq.group': h.populatorGroupId, 'dlq.replayed-from': `${deadLetterTopic(h.topic)}/${letter.partition}@${letter.offset}` });
     await h.waitUntilConsumed(replayed);
   });
 
+  it('refuses to replay a dead letter that does not say which group refused it, until the operator names the group', async () => {
+    const userId = randomUUID();
+    const valid = await validRegistration(userId);
+    // A dead letter as an older framework, or a hand, wrote it: no dlq.group.
+    const [sent] = await producer.send({
+      topic: deadLetterTopic(h.topic),
+      acks: -1,
+      messages: [{ ...valid, headers: { ...(valid.headers as Record<string, string>), 'dlq.reason': 'rejected', 'dlq.error': 'by hand', 'dlq.topic': h.topic, 'dlq.partition': '0', 'dlq.offset': '0' } }],
+    });
+    if (!sent) throw new Error('the broker acknowledged nothing');
+    const position = `${sent.partition}:${sent.baseOffset}`;
+    const retryEnds = await offsetsOf(retryTopic(h.topic));
+
+    const refused = await runDlqCli(['replay', position, '--topic', deadLetterTopic(h.topic)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} ${position} cannot be replayed: it has no dlq.group header`);
+    expect(await offsetsOf(retryTopic(h.topic))).toEqual(retryEnds);
+
+    const replay = await runDlqCli(['replay', position, '--topic', deadLetterTopic(h.topic), '--group', h.populatorGroupId]);
+    expect(replay.code, replay.stderr).toBe(0);
+    const [replayed] = await retry.waitForRecords(userId, 1);
+    expect(replayed?.headers[RETRY_GROUP_HEADER]).toBe(h.populatorGroupId);
+    // The named group applied it.
+    expect(await cacheEntryAt(h.redis, userKey(userId), 1)).toMatchObject({ version: '1', eventId: (valid.headers as Record<string, string>).id });
+  });
+
   it('refuses to replay offsets the dead-letter topic does not hold, and publishes nothing', async () => {
-    const before = await offsetsOf(h.topic);
+    const before = [...(await offsetsOf(h.topic)), ...(await offsetsOf(retryTopic(h.topic)))];
 
     const refused = await runDlqCli(['replay', '0:999999999', '99:0', '--topic', deadLetterTopic(h.topic)]);
 
@@ -205,7 +239,7 @@ describe('poison records on the user topic', () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} 0:999999999: past the end of the partition`);
     expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} 99:0: the topic has no partition 99`);
-    expect(await offsetsOf(h.topic)).toEqual(before);
+    expect([...(await offsetsOf(h.topic)), ...(await offsetsOf(retryTopic(h.topic)))]).toEqual(before);
   });
 
   async function offsetsOf(topic: string): Promise<string[]> {
@@ -224,7 +258,7 @@ describe('poison records on the user topic', () => {
 describe('replaying a dead letter whose cause was fixed', () => {
   const config = loadStackConfig();
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port });
+  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const scratch = new ScratchTopic(config, serde);
   const running: ProjectionConsumer[] = [];
 

@@ -17,6 +17,18 @@ describe('parseDlqArgs', () => {
         { partition: 2, offset: '17' },
         { partition: 4, offset: '3' },
       ],
+      group: undefined,
+      allowOld: false,
+    });
+  });
+
+  it('reads the group to replay to and --allow-old', () => {
+    expect(parseDlqArgs(['replay', '2:17', '--group', 'evergreen-activity-log', '--allow-old'])).toEqual({
+      kind: 'replay',
+      topic: undefined,
+      positions: [{ partition: 2, offset: '17' }],
+      group: 'evergreen-activity-log',
+      allowOld: true,
     });
   });
 
@@ -38,6 +50,9 @@ describe('parseDlqArgs', () => {
     ['replay with a limit', ['replay', '2:17', '--limit', '1'], '--limit is for list'],
     ['a position that is not partition:offset', ['replay', '2:17', '17'], '"17" is not <partition>:<offset>'],
     ['an empty topic', ['list', '--topic', ''], '--topic must name a topic'],
+    ['an empty group', ['replay', '2:17', '--group', ' '], '--group must name a consumer group'],
+    ['a group for list', ['list', '--group', 'g'], '--group and --allow-old are for replay'],
+    ['--allow-old for list', ['list', '--allow-old'], '--group and --allow-old are for replay'],
   ])('refuses %s', (_case, argv, message) => {
     expect(() => parseDlqArgs(argv)).toThrow(UsageError);
     expect(() => parseDlqArgs(argv)).toThrow(message);

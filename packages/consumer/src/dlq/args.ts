@@ -6,16 +6,23 @@ export type DlqCommand =
   | { kind: 'help' }
   /** `limit`: only the newest that many. */
   | { kind: 'list'; topic: string | undefined; limit: number | undefined }
-  | { kind: 'replay'; topic: string | undefined; positions: DlqPosition[] };
+  /** `group`: the group to replay to when a dead letter does not name one; `allowOld`: skip the age check. */
+  | { kind: 'replay'; topic: string | undefined; positions: DlqPosition[]; group: string | undefined; allowOld: boolean };
 
 export const USAGE = `usage:
   npm run dlq -- list [--topic <dlq topic>] [--limit <n>]
       one line per dead letter, oldest first: its partition:offset, reason, original
       topic/partition@offset, the group that refused it, key, event type and error;
       --limit shows only the newest n
-  npm run dlq -- replay <partition>:<offset> [...] [--topic <dlq topic>]
-      re-publishes those dead letters to their original topic, with their original key, value and
-      headers (without the dlq.* ones), in dead-letter order
+  npm run dlq -- replay <partition>:<offset> [...] [--topic <dlq topic>] [--group <group id>] [--allow-old]
+      hands those dead letters back to the consumer group that refused them (dlq.group): onto the
+      retry topic <topic>.retry, with their original key, value and headers (without the dlq.*
+      ones) and a retry.group header naming the group; only that group applies them. Never onto
+      the original (compacted) topic. In dead-letter order.
+      --group      the group to replay to, for dead letters without a dlq.group header (refused
+                   without it); it must agree with dlq.group where there is one
+      --allow-old  replay events older than the deletion-marker TTL minus the retry topic's
+                   retention too (refused by default: they could bring a deleted entry back)
 
 The topic defaults to the user topic's dead letters (<EVERGREEN_TOPIC_PREFIX>.user.dlq).`;
 
@@ -40,7 +47,7 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { topic: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { topic: { type: 'string' }, limit: { type: 'string' }, group: { type: 'string' }, 'allow-old': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -49,9 +56,11 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
   const [command, ...rest] = positionals;
   if (values.help || command === 'help') return { kind: 'help' };
   if (values.topic !== undefined && values.topic.trim() === '') throw new UsageError('--topic must name a topic');
+  if (values.group !== undefined && values.group.trim() === '') throw new UsageError('--group must name a consumer group');
 
   if (command === 'list') {
     if (rest.length > 0) throw new UsageError(`list takes no positions, got ${rest.join(' ')}`);
+    if (values.group !== undefined || values['allow-old'] !== undefined) throw new UsageError('--group and --allow-old are for replay');
     return { kind: 'list', topic: values.topic, limit: limitOf(values.limit) };
   }
   if (command === 'replay') {
@@ -64,7 +73,7 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
     });
     // Each dead letter once, in dead-letter order, whatever order they were named in.
     const unique = new Map(positions.map((position) => [formatPosition(position), position]));
-    return { kind: 'replay', topic: values.topic, positions: [...unique.values()].sort(comparePositions) };
+    return { kind: 'replay', topic: values.topic, positions: [...unique.values()].sort(comparePositions), group: values.group, allowOld: values['allow-old'] ?? false };
   }
   throw new UsageError(command === undefined ? 'name a command: list or replay' : `unknown command "${command}"`);
 }

@@ -17,9 +17,9 @@ async function run(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqC
     console.error(`[dlq] ${total} dead letter(s) on ${topic}${lines.length < total ? `, the newest ${lines.length} shown` : ''}`);
     return;
   }
-  const replayed = await replayDeadLetters(clients, topic, command.positions);
-  for (const entry of replayed) console.log(`${formatPosition(entry.from)} -> ${entry.topic}/${entry.partition}@${entry.offset}`);
-  console.error(`[dlq] replayed ${replayed.length} dead letter(s) from ${topic}`);
+  const replayed = await replayDeadLetters(clients, topic, command.positions, { group: command.group, allowOld: command.allowOld });
+  for (const entry of replayed) console.log(`${formatPosition(entry.from)} -> ${entry.topic}/${entry.partition}@${entry.offset} for ${entry.group}`);
+  console.error(`[dlq] replayed ${replayed.length} dead letter(s) from ${topic} to the groups that refused them`);
 }
 
 let command: DlqCommand;

@@ -54,7 +54,11 @@ end
 return results
 `;
 
-/** Seven days: Kafka's default retention, longer than a compacted topic's default delete.retention.ms (one day). */
+/**
+ * Seven days: Kafka's default retention, longer than a compacted topic's default delete.retention.ms
+ * (one day). It must outlive the delete.retention.ms of every compacted topic the sink is fed from:
+ * createProjectionConsumer refuses to start otherwise (see deletionMarkerProblem, docs/operations.md).
+ */
 export const DEFAULT_TOMBSTONE_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 type VersionedCommands = {
@@ -103,5 +107,9 @@ export class RedisVersionedSink implements Sink<VersionedOperation> {
 
   async probe(): Promise<void> {
     await this.redis.ping();
+  }
+
+  get deletionMemorySeconds(): number {
+    return this.tombstoneTtlSeconds;
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { AvroSerde } from '@evergreen/avro-serde';
-import { deadLetterTopic } from '@evergreen/consumer';
-import { pollUntil, type StackConfig } from '@evergreen/platform';
+import { relayTopics } from '@evergreen/connect-config';
+import { deadLetterTopic, retryTopic } from '@evergreen/consumer';
+import { loadStackEnv, pollUntil, type StackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
 
@@ -10,11 +11,13 @@ export { lifecycleOf, type SyntheticEvent } from '@evergreen/schemas/testing';
 
 /**
  * A user topic of its own for one test, under a prefix of its own, so counts are exact: whatever a
- * consumer applies or finds stale there came from this test. The topic is deleted at the end.
+ * consumer applies or finds stale there came from this test. With its retry and dead-letter topics,
+ * as connect-config/topics.json creates them for the real one. The topics are deleted at the end.
  */
 export class ScratchTopic {
   readonly prefix = `e2e-${randomUUID().slice(0, 8)}`;
   readonly topic = `${this.prefix}.user`;
+  readonly retryTopic = retryTopic(this.topic);
   private readonly admin: Admin;
   private readonly producer: Producer;
   private readonly topics: Pick<StackConfig, 'topics'>;
@@ -31,9 +34,22 @@ export class ScratchTopic {
     this.topics = { topics: { prefix: this.prefix, partitions } };
   }
 
-  async create(): Promise<void> {
+  /**
+   * `settings`: the user topic's own (e.g. compaction; the broker's defaults otherwise). The retry
+   * and dead-letter topics get the settings connect-config/topics.json gives the real ones.
+   */
+  async create(settings: Record<string, string> = {}): Promise<void> {
     await Promise.all([this.admin.connect(), this.producer.connect()]);
-    await this.admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.topic, numPartitions: this.partitions }, { topic: deadLetterTopic(this.topic), numPartitions: this.partitions }] });
+    const defined = relayTopics({ ...loadStackEnv(), EVERGREEN_TOPIC_PREFIX: this.prefix, EVERGREEN_TOPIC_PARTITIONS: String(this.partitions) });
+    const configOf = (topic: string) => (topic === this.topic ? settings : (defined.find((definition) => definition.name === topic)?.config ?? {}));
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [this.topic, this.retryTopic, deadLetterTopic(this.topic)].map((topic) => ({
+        topic,
+        numPartitions: this.partitions,
+        configEntries: Object.entries(configOf(topic)).map(([name, value]) => ({ name, value })),
+      })),
+    });
     for (const schema of allTopicSchemas(this.topics)) await this.serde.register(schema, 'BACKWARD');
   }
 
@@ -54,22 +70,29 @@ export class ScratchTopic {
     await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
 
-  /** Waits until the group has committed every partition up to its end: everything produced so far was handled. */
+  /**
+   * Waits until the group has committed every partition of the topic and of its retry topic up to
+   * its end: everything produced (and replayed) so far was handled.
+   */
   async waitUntilCaughtUp(groupId: string, timeoutMs = 60_000): Promise<void> {
     await pollUntil(
       async () => {
-        const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(this.topic), this.admin.fetchOffsets({ groupId, topics: [this.topic] })]);
-        return ends.every(({ partition, high }) => {
-          const done = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-          return high === '0' || BigInt(done) >= BigInt(high);
-        });
+        for (const topic of [this.topic, this.retryTopic]) {
+          const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+          const done = ends.every(({ partition, high }) => {
+            const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+            return high === '0' || BigInt(at) >= BigInt(high);
+          });
+          if (!done) return false;
+        }
+        return true;
       },
-      { description: `group ${groupId} to catch up with ${this.topic}`, timeoutMs, intervalMs: 200 },
+      { description: `group ${groupId} to catch up with ${this.topic} and ${this.retryTopic}`, timeoutMs, intervalMs: 200 },
     );
   }
 
   async dispose(): Promise<void> {
-    await this.admin.deleteTopics({ topics: [this.topic, deadLetterTopic(this.topic)] }).catch(() => undefined);
+    await this.admin.deleteTopics({ topics: [this.topic, this.retryTopic, deadLetterTopic(this.topic)] }).catch(() => undefined);
     await Promise.all([this.admin.disconnect(), this.producer.disconnect()]);
   }
 }

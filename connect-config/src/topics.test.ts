@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { loadStackEnv } from '@evergreen/platform';
+import { relayTopics } from './connector.ts';
+
+describe('the topics of connect-config/topics.json', () => {
+  const byName = (values: Record<string, string>) => new Map(relayTopics(values).map((topic) => [topic.name, topic]));
+
+  it('compact the user topic, keeping every event an hour and a tombstone a day', () => {
+    expect(byName(loadStackEnv({})).get('evergreen.user')?.config).toEqual({ 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000', 'delete.retention.ms': '86400000' });
+  });
+
+  it('give the retry and dead-letter topics a time-based retention of their own: 1 and 14 days by default (infra/stack.env)', () => {
+    const topics = byName(loadStackEnv({}));
+
+    expect(topics.get('evergreen.user.retry')).toEqual({ name: 'evergreen.user.retry', partitions: 6, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
+    expect(topics.get('evergreen.user.dlq')).toEqual({ name: 'evergreen.user.dlq', partitions: 6, config: { 'cleanup.policy': 'delete', 'retention.ms': '1209600000' } });
+  });
+
+  it('take the retentions from EVERGREEN_RETRY_RETENTION_MS and EVERGREEN_DLQ_RETENTION_MS', () => {
+    const topics = byName(loadStackEnv({ EVERGREEN_RETRY_RETENTION_MS: '3600000', EVERGREEN_DLQ_RETENTION_MS: '2592000000' }));
+
+    expect(topics.get('evergreen.user.retry')?.config['retention.ms']).toBe('3600000');
+    expect(topics.get('evergreen.user.dlq')?.config['retention.ms']).toBe('2592000000');
+  });
+});

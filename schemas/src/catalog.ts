@@ -21,7 +21,7 @@ export interface EventSchema {
 
 /** Every event with a payload this monorepo publishes, by aggregate type. Adding a schema file means adding it here. */
 const CATALOG: Record<string, string[]> = {
-  user: ['UserRegistered', 'UserProfileUpdated'],
+  user: ['UserRegistered', 'UserProfileUpdated', 'UserSnapshot'],
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { OutboxEvent } from '@evergreen/outbox';
+import { stableEventId, type OutboxEvent } from '@evergreen/outbox';
 import { USER_AGGREGATE, type User } from './user.ts';
 
 // Every event but the deletion carries the user's whole state (event-carried state transfer):
@@ -29,4 +29,28 @@ export function userProfileUpdated(user: User): OutboxEvent {
 /** No payload: the relay makes it a tombstone for the user's key; the version travels as a header. */
 export function userDeleted(userId: string, deletionVersion: number): OutboxEvent {
   return { aggregateType: USER_AGGREGATE, aggregateId: userId, eventType: 'UserDeleted', aggregateVersion: deletionVersion, data: null };
+}
+
+/** Why a user's state is re-emitted without a change (the UserSnapshot's `reason`). */
+export type SnapshotReason = 'BACKFILL' | 'REPAIR';
+
+/**
+ * The user's current state, re-emitted. Its id is derived from the user and version, so emitting
+ * the same state twice is one event to every inbox; its version is the row's, so a consumer that
+ * already holds it ignores it.
+ */
+export function userSnapshot(user: User, reason: SnapshotReason): OutboxEvent {
+  return {
+    aggregateType: USER_AGGREGATE,
+    aggregateId: user.id,
+    eventType: 'UserSnapshot',
+    aggregateVersion: user.version,
+    data: { ...state(user), updatedAt: Date.parse(user.updatedAt), reason },
+    eventId: stableEventId(USER_AGGREGATE, user.id, user.version, 'snapshot'),
+  };
+}
+
+/** A deletion re-emitted (by a repair) at the version consumers must fence on. */
+export function userDeletionRestated(userId: string, deletionVersion: number): OutboxEvent {
+  return { ...userDeleted(userId, deletionVersion), eventId: stableEventId(USER_AGGREGATE, userId, deletionVersion, 'deletion') };
 }

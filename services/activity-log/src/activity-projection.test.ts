@@ -2,7 +2,8 @@ import type { ConsumedEvent } from '@evergreen/consumer';
 import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { activityEntry, activityHandlers, recordActivity } from './activity-projection.ts';
+import { activityLogNamespace } from '@evergreen/user-read-model';
+import { activityEntry, activityHandlers, activityHandlersFor, recordActivity } from './activity-projection.ts';
 
 const OCCURRED_AT = 1_740_832_496_789;
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -49,7 +50,7 @@ describe('activityEntry', () => {
 
 describe('activityHandlers', () => {
   it('logs every user event type, tombstones included', async () => {
-    expect(Object.keys(activityHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered']);
+    expect(Object.keys(activityHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered', 'UserSnapshot']);
     const { tx, statements } = recordingTransaction();
 
     await activityHandlers.UserDeleted?.(eventOf('UserDeleted'))?.(tx);
@@ -69,5 +70,18 @@ describe('recordActivity', () => {
     expect(statements[0]?.values).toEqual([SAMPLE_EVENT_ID, SAMPLE_USER_ID, 'UserRegistered', 3, OCCURRED_AT, '4bf92f3577b34da6a3ce929d0e0e4736']);
     expect(statements[1]?.sql).toMatch(/INSERT INTO user_activity_daily .* ON CONFLICT \(day, event_type\) DO UPDATE SET events = user_activity_daily.events \+ 1/s);
     expect(statements[1]?.values).toEqual([OCCURRED_AT, 'UserRegistered']);
+  });
+});
+
+describe('a later generation of the activity log', () => {
+  it('writes its own tables, for every event type', async () => {
+    const handlers = activityHandlersFor(activityLogNamespace(2).tables);
+    expect(Object.keys(handlers).sort()).toEqual(Object.keys(activityHandlers).sort());
+    const { tx, statements } = recordingTransaction();
+
+    await handlers.UserProfileUpdated?.(eventOf('UserProfileUpdated'))?.(tx);
+
+    expect(statements[0]?.sql).toMatch(/^INSERT INTO user_activity_g2 \(/);
+    expect(statements[1]?.sql).toMatch(/INSERT INTO user_activity_daily_g2 .* DO UPDATE SET events = user_activity_daily_g2.events \+ 1/s);
   });
 });

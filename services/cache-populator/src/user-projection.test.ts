@@ -2,7 +2,8 @@ import { type ConsumedEvent, type Handler, type VersionedOperation } from '@ever
 import { poisonOf } from '@evergreen/consumer/testing';
 import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import { describe, expect, it } from 'vitest';
-import { userCacheHandlers } from './user-projection.ts';
+import { userKeyspace } from '@evergreen/user-read-model';
+import { userCacheHandlers, userCacheHandlersFor } from './user-projection.ts';
 
 const USER_ID = SAMPLE_USER_ID;
 const EVENT_ID = SAMPLE_EVENT_ID;
@@ -33,11 +34,11 @@ function handlerFor(eventType: string): Handler<VersionedOperation> {
 
 describe('userCacheHandlers', () => {
   it('handles exactly the user event types', () => {
-    expect(Object.keys(userCacheHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered']);
+    expect(Object.keys(userCacheHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered', 'UserSnapshot']);
   });
 
-  describe.each(['UserRegistered', 'UserProfileUpdated'])('%s', (eventType) => {
-    const payload = eventType === 'UserProfileUpdated' ? { ...USER, updatedAt: 1_700_000_100_000 } : USER;
+  describe.each(['UserRegistered', 'UserProfileUpdated', 'UserSnapshot'])('%s', (eventType) => {
+    const payload = eventType === 'UserRegistered' ? USER : { ...USER, updatedAt: 1_700_000_100_000, ...(eventType === 'UserSnapshot' ? { reason: 'BACKFILL' } : {}) };
 
     it("upserts the user's entry at the event's version, stamped with the event id", () => {
       expect(handlerFor(eventType)(eventOf(eventType, payload))).toEqual({
@@ -51,7 +52,7 @@ describe('userCacheHandlers', () => {
           'avatarUrl', 'https://example.com/ada.png',
           'registeredAt', '1700000000000',
           // A registration was last changed when it happened; an update carries its own time.
-          'updatedAt', eventType === 'UserProfileUpdated' ? '1700000100000' : '1700000000000',
+          'updatedAt', eventType === 'UserRegistered' ? '1700000000000' : '1700000100000',
           'eventId', EVENT_ID,
         ],
       });
@@ -89,6 +90,16 @@ describe('userCacheHandlers', () => {
         version: 5,
         eventId: EVENT_ID,
       });
+    });
+  });
+
+  describe('of a later generation', () => {
+    it("writes that generation's keys, for every event type", () => {
+      const handlers = userCacheHandlersFor(userKeyspace(2));
+
+      expect(Object.keys(handlers).sort()).toEqual(Object.keys(userCacheHandlers).sort());
+      expect(handlers.UserRegistered?.(eventOf('UserRegistered', USER))).toMatchObject({ kind: 'upsert', key: `evergreen:user.g2:${USER_ID}` });
+      expect(handlers.UserDeleted?.(eventOf('UserDeleted', null, 5))).toMatchObject({ kind: 'delete', key: `evergreen:user.g2:${USER_ID}` });
     });
   });
 });

@@ -1,7 +1,7 @@
-import { entryFields, userKey, type UserEntry } from '@evergreen/user-read-model';
+import { entryFields, userKey, userKeyspace, type UserEntry } from '@evergreen/user-read-model';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, setup } from './test-support.ts';
-import type { UserRow } from './users/user.ts';
+import type { UserRow } from '@evergreen/user-aggregate';
 
 const USER_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const UPDATED_AT = new Date('2025-03-02T08:00:00.000Z');
@@ -58,6 +58,20 @@ describe('GET /users/:id', () => {
       expect(response.statusCode).toBe(200);
       expect(response.headers['x-cache']).toBe('hit');
       expect(response.headers.etag).toBe('"3"');
+      expect(response.json()).toEqual(userAt(3));
+      expect(databaseReads(db.log)).toBe(0);
+    });
+
+    it("reads the cache's active generation: after a rebuild, its keys, not generation 1's", async () => {
+      const { app, db } = await setup({
+        generation: 2,
+        hashes: cached([userKey(USER_ID), hashOf(entryAt(1, 'stale generation 1'))], [userKeyspace(2).key(USER_ID), hashOf(entryAt(3))]),
+        storedUsers: { [USER_ID]: rowAt(3) },
+      });
+
+      const response = await app.inject({ method: 'GET', url: `/users/${USER_ID}` });
+
+      expect(response.headers['x-cache']).toBe('hit');
       expect(response.json()).toEqual(userAt(3));
       expect(databaseReads(db.log)).toBe(0);
     });

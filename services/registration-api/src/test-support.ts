@@ -5,7 +5,8 @@ import { onTestFinished } from 'vitest';
 import type { Outbox, OutboxEvent } from '@evergreen/outbox';
 import { buildApp } from './app.ts';
 import { ApiMetrics } from './http/metrics.ts';
-import type { UserRow } from './users/user.ts';
+import type { UserRow } from '@evergreen/user-aggregate';
+import { USER_CACHE_GENERATION_KEY } from '@evergreen/user-read-model';
 
 // Hand-written stand-ins for the unit tests of this service for PostgreSQL and the outbox writer. Every statement any client runs,
 // and every outbox publish, lands in one ordered log, so a test can read the transaction back.
@@ -101,13 +102,18 @@ export interface FakeRedisOptions {
   pingError?: Error;
   /** Thrown by HGETALL: the cache is down. */
   readError?: Error;
+  /** The cache's active generation (the pointer GET answers it; absent: generation 1). */
+  generation?: number;
 }
 
-/** The two commands the API sends to Redis: HGETALL (the read path) and PING (readiness). */
+/** The commands the API sends to Redis: GET of the active generation and HGETALL (the read path), PING (readiness). */
 export function fakeRedis(options: FakeRedisOptions = {}) {
   const hashes = options.hashes ?? new Map<string, Record<string, string>>();
   let reads = 0;
   const redis = {
+    async get(key: string) {
+      return key === USER_CACHE_GENERATION_KEY && options.generation !== undefined ? String(options.generation) : null;
+    },
     async hgetall(key: string) {
       reads += 1;
       if (options.readError) throw options.readError;

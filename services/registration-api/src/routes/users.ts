@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { problem, sendProblem, type Problem } from '../problem.ts';
 import { deleteUser, updateProfile, type ProfileChanges } from '../users/change-user.ts';
-import { UserNotFoundError, VersionMismatchError } from '../users/user.ts';
+import { UserNotFoundError, VersionMismatchError } from '@evergreen/user-aggregate';
 import { EmailTakenError, registerUser, type RegistrationInput } from '../users/register-user.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
 import { etag, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';

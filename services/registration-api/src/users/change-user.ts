@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { withTransaction } from '@evergreen/platform';
-import { userDeleted, userProfileUpdated } from './user-events.ts';
-import { USER_COLUMNS, userFromRow, UserNotFoundError, VersionMismatchError, type User, type UserRow } from './user.ts';
+import { USER_COLUMNS, userDeleted, userFromRow, UserNotFoundError, userProfileUpdated, VersionMismatchError, type User, type UserRow } from '@evergreen/user-aggregate';
 
 export interface ProfileChanges {
   name?: string;
@@ -47,6 +46,7 @@ export async function deleteUser(pool: pg.Pool, outbox: Outbox, userId: string, 
     const current = await lockUser(tx, userId, expectedVersion);
     await tx.query('DELETE FROM users WHERE id = $1', [userId]);
     const deletionVersion = current.version + 1;
+    await tx.query('INSERT INTO user_deletions (id, version) VALUES ($1, $2)', [userId, deletionVersion]);
     await outbox.publish(tx, userDeleted(userId, deletionVersion));
     return deletionVersion;
   });

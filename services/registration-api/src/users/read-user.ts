@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readCachedUser, type CachedUser, type UserEntry } from '@evergreen/user-read-model';
-import { USER_COLUMNS, userFromRow, type User, type UserRow } from './user.ts';
+import { USER_COLUMNS, userFromRow, type User, type UserRow } from '@evergreen/user-aggregate';
 
 /**
  * Where an answer came from: the cache as it was (hit), PostgreSQL because the cache had no entry

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { withTransaction } from '@evergreen/platform';
-import { USER_COLUMNS, userFromRow, type User, type UserRow } from './user.ts';
-import { userRegistered } from './user-events.ts';
+import { USER_COLUMNS, userFromRow, userRegistered, type User, type UserRow } from '@evergreen/user-aggregate';
 
 export interface RegistrationInput {
   email: string;

@@ -29,6 +29,8 @@ export interface Harness {
   tap: RecordTap;
   /** Waits until the populator's group has committed past this record: it was applied (or dead-lettered). */
   waitUntilConsumed(record: TappedRecord, timeoutMs?: number): Promise<void>;
+  /** Waits until a group has committed every partition of the topic up to where it ends now. */
+  waitUntilCaughtUp(groupId: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export async function startHarness(): Promise<Harness> {
   const pool = createPool(config.postgres);
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
   const outbox = createOutbox({ serde, config });
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port });
+  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });
   // A group of its own per run: it reads the topic from the start, like a freshly deployed populator.
   const groupId = `evergreen-e2e-populator-${randomUUID()}`;
@@ -69,6 +71,16 @@ export async function startHarness(): Promise<Harness> {
           return partition !== undefined && BigInt(partition.offset) > BigInt(record.offset);
         },
         { description: `group ${groupId} to commit past ${record.topic}/${record.partition}@${record.offset}`, timeoutMs, intervalMs: 100 },
+      );
+    },
+    async waitUntilCaughtUp(group, timeoutMs = 60_000) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await pollUntil(
+        async () => {
+          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+          return ends.every(({ partition, high }) => BigInt(committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1') >= BigInt(high) || high === '0');
+        },
+        { description: `group ${group} to catch up with ${topic}`, timeoutMs, intervalMs: 200 },
       );
     },
     async close() {

@@ -1,0 +1,91 @@
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { AvroSerde } from '@evergreen/avro-serde';
+import { createOutbox, type Outbox } from '@evergreen/outbox';
+import { createPool, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { activityLogProjection, userCacheProjection, userSource } from '../users.ts';
+import type { Projection, Source } from '../verify.ts';
+
+/** What every consistency command works on: the stack's database, cache and outbox. */
+export interface CliContext {
+  config: StackConfig;
+  pool: pg.Pool;
+  redis: Redis;
+  outbox: Outbox;
+  source: Source;
+  projections: Projection[];
+  close(): Promise<void>;
+}
+
+export function cliContext(): CliContext {
+  const config = loadStackConfig();
+  const pool = createPool(config.postgres, { max: 4 });
+  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
+  return {
+    config,
+    pool,
+    redis,
+    outbox,
+    source: userSource(pool),
+    projections: [userCacheProjection(redis), activityLogProjection(pool)],
+    async close() {
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The options of a command line: `--name value` (or `--name=value`), the switches named in
+ * `switches` (no value), and the words that are not options.
+ */
+export function parseArgs(argv: readonly string[], switches: readonly string[] = []): { options: Map<string, string>; flags: Set<string>; words: string[] } {
+  const options = new Map<string, string>();
+  const flags = new Set<string>();
+  const words: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (!arg.startsWith('--')) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (switches.includes(name)) {
+      flags.add(name);
+      continue;
+    }
+    const value = inline ?? argv[index + 1];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    options.set(name, value);
+    if (inline === undefined) index += 1;
+  }
+  return { options, flags, words };
+}
+
+export function numberOption(options: Map<string, string>, name: string, fallback: number): number {
+  const raw = options.get(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+/** Picks read models by name (--projection user-cache,activity-log); all by default. */
+export function chooseProjections(all: Projection[], wanted: string | undefined): Projection[] {
+  if (!wanted) return all;
+  const names = wanted.split(',');
+  const unknown = names.filter((name) => !all.some((projection) => projection.name === name));
+  if (unknown.length > 0) throw new Error(`unknown read model ${unknown.join(', ')}; known: ${all.map((projection) => projection.name).join(', ')}`);
+  return all.filter((projection) => names.includes(projection.name));
+}
+
+/** Runs a command: its exit code, or 2 with the message on an error. */
+export async function runCli(main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}

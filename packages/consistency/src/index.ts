@@ -1,0 +1,12 @@
+export { classify, DRIFT_KINDS } from './drift.ts';
+export type { DriftKind, ProjectedState, SourceState } from './drift.ts';
+export { verify, driftTotal } from './verify.ts';
+export type { Drift, Projection, Source, VerifyOptions, VerifyReport } from './verify.ts';
+export { formatReports } from './report.ts';
+export { monitorUserProjection, startDriftMonitor } from './drift-monitor.ts';
+export type { DriftMonitor, DriftMonitorOptions } from './drift-monitor.ts';
+export { repairUsers } from './repair.ts';
+export type { RepairSummary } from './repair.ts';
+export { backfillUsers } from './backfill.ts';
+export type { BackfillOptions, BackfillProgress } from './backfill.ts';
+export { activityLogProjection, userCacheProjection, userSource } from './users.ts';

@@ -1,11 +1,15 @@
-export { createProjectionConsumer, handle } from './consumer.ts';
+export { createProjectionConsumer, handle, TopicSetupError } from './consumer.ts';
 export type { ConsumerOptions, Handler, ProjectionConsumer } from './consumer.ts';
 export { eventMetadata, headersOf } from './event.ts';
 export type { ConsumedEvent, EventMetadata } from './event.ts';
 export { EventDecoder } from './decoder.ts';
 export { PoisonRecordError, isPoisonDecodeFailure } from './poison.ts';
 export type { PoisonReason } from './poison.ts';
-export { deadLetterRecord, deadLetterTopic, DEAD_LETTER_HEADERS } from './dead-letter.ts';
+export { deadLetterRecord, deadLetterTopic, retryTopic, mainTopicOf, DEAD_LETTER_HEADERS, RETRY_GROUP_HEADER } from './dead-letter.ts';
+export { lagAgeSeconds, lagAgeProblems, LagTracker } from './lag-age.ts';
+export type { PartitionProgress } from './lag-age.ts';
+export { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, topicRetentionOf, LAG_AGE_SHARE, MAX_LAG_AGE_VARIABLE } from './retention.ts';
+export type { LagAgeLimit, TopicRetention } from './retention.ts';
 export { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { ConsumerMetrics } from './metrics.ts';
@@ -18,3 +22,5 @@ export type { InboxOperation } from './sinks/postgres-inbox.ts';
 export { kafkaLogCreator } from './kafka-logging.ts';
 export { runWorker, workerContext } from './worker.ts';
 export type { WorkerContext, WorkerOptions } from './worker.ts';
+// Generations of a projection, the blue-green rebuild (docs/operations.md#rebuild).
+export * from './generations/index.ts';

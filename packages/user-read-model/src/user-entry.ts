@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { activeUserKeyspace, userKeyspace } from './generations.ts';
 
 /** The cache entry of one user: the profile fields and the aggregate version they are at. */
 export interface UserEntry {
@@ -21,8 +22,13 @@ export type CachedUser =
   | { state: 'deleted'; version: number }
   | { state: 'absent' };
 
-/** Key scheme: one Redis hash per user (docs/cache.md). */
-export const userKey = (userId: string) => `evergreen:user:${userId}`;
+/**
+ * Key scheme: one Redis hash per user (docs/cache.md), under generation 1's prefix. A rebuilt
+ * cache lives under another generation's (generations.ts): readers that must follow rebuilds use
+ * activeUserKeyspace(redis).key(id), as readCachedUser does.
+ */
+export const USER_KEY_PREFIX = userKeyspace().keyPrefix;
+export const userKey = (userId: string) => `${USER_KEY_PREFIX}${userId}`;
 
 /** The hash fields of an entry, as HSET arguments; `version` is also what the versioned write compares. */
 export function entryFields(entry: UserEntry): string[] {
@@ -58,6 +64,8 @@ export function parseCachedUser(userId: string, hash: Record<string, string>): C
   };
 }
 
+/** Reads a user's entry in the cache's active generation (as known for at most ACTIVE_GENERATION_MAX_AGE_MS). */
 export async function readCachedUser(redis: Redis, userId: string): Promise<CachedUser> {
-  return parseCachedUser(userId, await redis.hgetall(userKey(userId)));
+  const keyspace = await activeUserKeyspace(redis);
+  return parseCachedUser(userId, await redis.hgetall(keyspace.key(userId)));
 }

@@ -1,16 +1,22 @@
+import { activityLogProjection, monitorUserProjection } from '@evergreen/consistency';
 import { runWorker, workerContext } from '@evergreen/consumer';
 import { aggregateTopic, createPool } from '@evergreen/platform';
-import { createActivityLog } from './activity-log.ts';
+import { createGenerationalActivityLog } from './activity-log.ts';
 
 const { config, logger, registry, serde } = workerContext('activity-log');
 const pool = createPool(config.postgres, { max: 4 });
 pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
 
+// The activity log checks itself against PostgreSQL and exports the drift it finds.
+const driftMonitor = monitorUserProjection({ pool, projection: activityLogProjection(pool), config, registry, logger });
+
 await runWorker({
-  consumer: createActivityLog({
+  // Always on the activity log's active generation: a rebuild (`npm run rebuild -- activity-log`)
+  // flips it, and the service follows within a second, in that generation's group.
+  consumer: createGenerationalActivityLog({
     brokers: config.kafka.brokers,
     topic: aggregateTopic(config, 'user'),
-    groupId: process.env.EVERGREEN_ACTIVITY_LOG_GROUP ?? 'evergreen-activity-log',
+    baseGroupId: process.env.EVERGREEN_ACTIVITY_LOG_GROUP,
     pool,
     serde,
     logger,
@@ -19,5 +25,8 @@ await runWorker({
   logger,
   registry,
   ops: { host: config.api.host, port: config.activityLog.port },
-  closeResources: () => pool.end(),
+  closeResources: async () => {
+    await driftMonitor.stop();
+    await pool.end();
+  },
 });

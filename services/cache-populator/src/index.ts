@@ -1,3 +1,3 @@
-export { createCachePopulator } from './cache-populator.ts';
-export type { CachePopulatorOptions } from './cache-populator.ts';
-export { userCacheHandlers } from './user-projection.ts';
+export { cacheRebuildTarget, createCachePopulator, createGenerationalCachePopulator, userCacheGenerations } from './cache-populator.ts';
+export type { CachePopulatorOptions, GenerationalCachePopulatorOptions } from './cache-populator.ts';
+export { userCacheHandlers, userCacheHandlersFor } from './user-projection.ts';

@@ -1,21 +1,29 @@
 import { Redis } from 'ioredis';
+import { monitorUserProjection, userCacheProjection } from '@evergreen/consistency';
 import { runWorker, workerContext } from '@evergreen/consumer';
-import { aggregateTopic } from '@evergreen/platform';
-import { createCachePopulator } from './cache-populator.ts';
+import { aggregateTopic, createPool } from '@evergreen/platform';
+import { createGenerationalCachePopulator } from './cache-populator.ts';
 
 const { config, logger, registry, serde } = workerContext('cache-populator');
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
-const redis = new Redis({ host: config.redis.host, port: config.redis.port, maxRetriesPerRequest: 2 });
+const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
-const consumer = createCachePopulator({
+// Always on the cache's active generation: a rebuild (`npm run rebuild -- cache-populator`) flips
+// it, and the populator follows within a second, in that generation's group.
+const consumer = createGenerationalCachePopulator({
   brokers: config.kafka.brokers,
   topic: aggregateTopic(config, 'user'),
-  groupId: process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-cache-populator',
+  baseGroupId: process.env.EVERGREEN_POPULATOR_GROUP,
   redis,
   serde,
   logger,
   registry,
 });
+
+// The cache checks itself against PostgreSQL (read only) and exports the drift it finds.
+const pool = createPool(config.postgres, { max: 2 });
+pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
+const driftMonitor = monitorUserProjection({ pool, projection: userCacheProjection(redis), config, registry, logger });
 
 await runWorker({
   consumer,
@@ -23,6 +31,8 @@ await runWorker({
   registry,
   ops: { host: config.api.host, port: config.populator.port },
   closeResources: async () => {
+    await driftMonitor.stop();
     redis.disconnect();
+    await pool.end();
   },
 });

@@ -17,11 +17,19 @@ export class PostgresInboxSink implements Sink<InboxOperation> {
     private readonly pool: pg.Pool,
     /** Tells this projection's inbox entries apart from other consumers' in the same table. */
     private readonly consumer: string,
+    private readonly options: {
+      /**
+       * Runs first in every batch's transaction; a throw rolls the batch back, to be retried. A
+       * projection with generations fences retired ones here (PostgresGenerationStore.fence).
+       */
+      fence?: (tx: pg.PoolClient) => Promise<void>;
+    } = {},
   ) {}
 
   async apply(operations: ReadonlyArray<PendingOperation<InboxOperation>>): Promise<ApplyOutcome[]> {
     if (operations.length === 0) return [];
     return withTransaction(this.pool, async (tx) => {
+      await this.options.fence?.(tx);
       const outcomes: ApplyOutcome[] = [];
       for (const { op, event } of operations) {
         const { rowCount } = await tx.query('INSERT INTO consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [this.consumer, event.eventId]);

@@ -1,0 +1,12 @@
+export { createGenerationalConsumer } from './generational-consumer.ts';
+export type { GenerationalConsumer, GenerationalConsumerOptions } from './generational-consumer.ts';
+export { GenerationConflictError, GenerationRetiredError, RebuildLockedError, storedGeneration } from './store.ts';
+export type { GenerationStore } from './store.ts';
+export { RedisGenerationStore } from './redis-store.ts';
+export type { RedisGenerationOptions } from './redis-store.ts';
+export { PostgresGenerationStore } from './postgres-store.ts';
+export type { PostgresGenerationNames, PostgresGenerationOptions } from './postgres-store.ts';
+export { catchUpProgress, deleteGroup, dropGeneration, generationStatus, groupMembers, rebuildProjection, SwitchTimeoutError } from './rebuild.ts';
+export type { CatchUpProgress, PartitionEnd, RebuildOptions, RebuildResult, RebuildTarget } from './rebuild.ts';
+export { parseRebuildArgs, REBUILD_USAGE, RebuildUsageError, runRebuildCli } from './cli.ts';
+export type { RebuildCommand } from './cli.ts';

@@ -1,0 +1,25 @@
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { AvroSerde } from '@evergreen/avro-serde';
+import { runRebuildCli } from '@evergreen/consumer';
+import { aggregateTopic, createLogger, loadStackConfig } from '@evergreen/platform';
+import { cacheRebuildTarget } from './cache-populator.ts';
+
+// `npm run rebuild -- cache-populator [...]`: rebuilds the user cache into the next generation (docs/operations.md#rebuild).
+await runRebuildCli(process.argv.slice(2), async () => {
+  const config = loadStackConfig();
+  // The consumer's own logs only when something goes wrong; progress comes as [rebuild] lines.
+  const logger = createLogger('cache-populator-rebuild', process.env.EVERGREEN_REBUILD_LOG_LEVEL ?? 'warn');
+  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
+  const target = cacheRebuildTarget({
+    brokers: config.kafka.brokers,
+    topic: aggregateTopic(config, 'user'),
+    baseGroupId: process.env.EVERGREEN_POPULATOR_GROUP,
+    redis,
+    serde: AvroSerde.forUrl(config.registry.ccompatUrl),
+    logger,
+    registry: new Registry(),
+  });
+  return { target, close: async () => redis.disconnect() };
+});

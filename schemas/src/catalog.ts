@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import avro from 'avsc';
+import { findRepoRoot } from '@evergreen/platform';
 
-const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+// From the repository root rather than this file: a service bundled into one file (npm run build)
+// reads the same schemas/ as one run from its sources.
+const SCHEMAS_DIR = join(findRepoRoot(), 'schemas');
 
 /** One event type: its aggregate, its Avro schema as written in schemas/, and the parsed type. */
 export interface EventSchema {

@@ -4,8 +4,8 @@ export { loadStackConfig, aggregateTopic, ConfigError, APPEND_FSYNC_POLICIES } f
 export type { StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions } from './config/stack-config.ts';
 export { pollUntil, DeadlineExceededError } from './wait/poll-until.ts';
 export type { PollOptions } from './wait/poll-until.ts';
-export { createLogger } from './logger/logger.ts';
-export type { Logger } from './logger/logger.ts';
+export { createLogger, logFormat } from './logger/logger.ts';
+export type { Logger, LogFormat } from './logger/logger.ts';
 export { migrate, readMigrations } from './migrations/migrate.ts';
 export { migrateFromCli } from './migrations/migrate-cli.ts';
 export type { Migration } from './migrations/migrate.ts';

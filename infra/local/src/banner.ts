@@ -11,6 +11,7 @@ export function banner(stack: LocalStack): string {
     `  api       ${config.api.url}`,
     `  populator http://${config.api.host}:${config.populator.port}/health`,
     `  activity  http://${config.api.host}:${config.activityLog.port}/health`,
+    `  relay     http://${config.api.host}:${config.relayMonitor.port}/ready   (the relay monitor: connector, slot lag, WAL status; /metrics)`,
     '',
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ConfigError } from '@evergreen/platform';
+import { checkRelay, describeRelay, relayProblems } from '@evergreen/relay-health';
 import { logFile } from './layout.ts';
 import { localStack, stackDown, stackReset, stackStatus, stackUp } from './stack.ts';
 import { banner } from './banner.ts';
@@ -33,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
         const memory = status.memory ? `rss ${mib(status.memory.rssKiB)}, peak ${mib(status.memory.peakKiB)}` : '';
         console.log(`${status.name.padEnd(9)} ${state.padEnd(21)} ${status.endpoint.padEnd(48)} ${memory.padEnd(28)} ${status.log}`);
       }
+      // The relay's own health, read as the relay monitor reads it (packages/relay-health).
+      const relay = await checkRelay(stack.config);
+      const problems = relayProblems(relay, { slotDownForMs: 0, slotGraceMs: 0 });
+      console.log(`${'relay'.padEnd(9)} ${(problems.length === 0 ? 'relaying' : 'NOT relaying').padEnd(21)} ${describeRelay(relay)}`);
+      for (const problem of problems) console.log(`${''.padEnd(9)} ! ${problem}`);
       return statuses.every((status) => status.healthy) ? 0 : 3;
     }
     case 'logs': {

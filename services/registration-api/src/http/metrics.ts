@@ -7,6 +7,7 @@ export class ApiMetrics {
   readonly requests: Counter<'method' | 'route' | 'status_code'>;
   readonly requestSeconds: Histogram<'method' | 'route' | 'status_code'>;
   readonly outboxEvents: Counter<'event_type'>;
+  readonly idempotentReplays: Counter<'method' | 'route'>;
 
   constructor(registry: Registry = processMetricsRegistry()) {
     this.registry = registry;
@@ -28,6 +29,12 @@ export class ApiMetrics {
       name: 'evergreen_api_outbox_events_total',
       help: 'Events written to the outbox in committed transactions, by event type.',
       labelNames: ['event_type'],
+      registers,
+    });
+    this.idempotentReplays = new Counter({
+      name: 'evergreen_api_idempotent_replays_total',
+      help: 'Writes answered from the record of their Idempotency-Key (a retry of a request already answered), by method and route pattern.',
+      labelNames: ['method', 'route'],
       registers,
     });
   }

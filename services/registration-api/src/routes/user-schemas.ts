@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_MIN_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../idempotency/fingerprint.ts';
 import { explainPattern } from '../problem.ts';
 
 // The JSON Schemas of the user routes: Fastify validates requests with them, serialises responses
@@ -36,6 +37,7 @@ export const problemSchema = {
       description: 'For validation problems: every offending field, by its path.',
       items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
     },
+    dependency: { type: 'string', enum: ['postgres', 'redis', 'registry'], description: 'For dependency-unavailable (503): the dependency that is down or too slow.' },
   },
 } as const;
 
@@ -76,15 +78,33 @@ export const userIdParams = {
   properties: { id: { type: 'string', format: 'uuid' } },
 } as const;
 
+/** The headers of the write routes: the optional Idempotency-Key (docs/api.md, "Retrying writes safely"). */
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: {
+    [IDEMPOTENCY_KEY_HEADER]: {
+      type: 'string',
+      minLength: IDEMPOTENCY_KEY_MIN_LENGTH,
+      maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+      pattern: explainPattern(IDEMPOTENCY_KEY_PATTERN, 'must be visible ASCII characters only (no spaces)'),
+      description:
+        'Optional; 1 to 255 visible ASCII characters, e.g. a UUID. A retry of the same request (method, path, body, If-Match) with the same key, ' +
+        'within EVERGREEN_IDEMPOTENCY_TTL_HOURS (default 24 h), gets the first answer again, with `idempotent-replayed: true`, and writes nothing; ' +
+        'the key on another request is 422; while the first is still running, 409 with Retry-After.',
+    },
+  },
+} as const;
+
 /** The problem responses a route can give, for the OpenAPI document; every one has the Problem shape. */
 export function problemResponses(...statuses: number[]): Record<number, { description: string; $ref: string }> {
   const descriptions: Record<number, string> = {
     400: 'Invalid request: malformed JSON, or fields that break the schema (each named in `errors`).',
     404: 'No such user.',
-    409: 'The email is already registered (compared without case).',
+    409: 'The email is already registered (compared without case), or a request with the same Idempotency-Key is still running (retry after Retry-After seconds).',
     412: 'If-Match is not the current version; the ETag header has the current one.',
     413: 'The body is larger than 16 KiB.',
     415: 'The body is not application/json.',
+    422: 'The Idempotency-Key was first used for a different request (method, path, body or If-Match).',
     428: 'If-Match is required.',
   };
   return Object.fromEntries(statuses.map((status) => [status, { description: descriptions[status] ?? 'A problem.', $ref: 'Problem#' }]));

@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseTraceparent, withTraceContext } from '@evergreen/platform';
+import { parseTraceparent, withTraceContext, withTransaction } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { problem, sendProblem, type Problem } from '../problem.ts';
-import { deleteUser, updateProfile, type ProfileChanges } from '../users/change-user.ts';
-import { UserNotFoundError, VersionMismatchError } from '@evergreen/user-aggregate';
-import { EmailTakenError, registerUser, type RegistrationInput } from '../users/register-user.ts';
+import { deleteUserIn, updateProfileIn, type ProfileChanges } from '../users/change-user.ts';
+import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/user-aggregate';
+import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
-import { etag, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
+import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
+import { etag, idempotencyHeaders, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
 
 /** Runs a write with the caller's W3C trace context active, so the outbox carries it to the consumers. */
 const traced = <T>(request: FastifyRequest, work: () => Promise<T>) => withTraceContext(parseTraceparent(request.headers.traceparent), work);
@@ -20,59 +22,151 @@ function expectedVersion(header: string | undefined): number | undefined | Probl
   return Number(match[1]);
 }
 
-function changeRefused(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof UserNotFoundError) return sendProblem(reply, problem(404, 'user-not-found', 'No such user', error.message));
+// The content types exactly as Fastify sends them, so a recorded answer replays byte for byte.
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+const userAnswer = (status: number, user: User, headers: Record<string, string> = {}): Answer => ({
+  status,
+  headers: { 'content-type': JSON_TYPE, ...headers, etag: etag(user.version) },
+  body: user,
+});
+const problemAnswer = (body: Problem, headers: Record<string, string> = {}): Answer => ({ status: body.status, headers: { ...headers, 'content-type': PROBLEM_TYPE }, body });
+
+function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  reply.code(answer.status).headers(answer.headers);
+  return answer.body === null ? reply.send() : reply.send(answer.body);
+}
+
+/** A change refused by the business rules: no such user, or a stale version (the current one in ETag). */
+function changeRefusal(error: unknown): Answer | undefined {
+  if (error instanceof UserNotFoundError) return problemAnswer(problem(404, 'user-not-found', 'No such user', error.message));
   if (error instanceof VersionMismatchError) {
-    return sendProblem(
-      reply.header('etag', etag(error.currentVersion)),
+    return problemAnswer(
       problem(412, 'version-mismatch', 'The user has changed', `${error.message}; read it again and retry with If-Match: "${error.currentVersion}"`),
+      { etag: etag(error.currentVersion) },
     );
   }
-  throw error;
+  return undefined;
+}
+
+export interface IdempotencyOptions {
+  /** How long a key's answer is kept (EVERGREEN_IDEMPOTENCY_TTL_HOURS); default 24. */
+  ttlHours?: number;
+  /** How often expired keys are swept (default 10 minutes; the first sweep one interval after start). */
+  sweepIntervalMs?: number;
 }
 
 export interface UserRoutesOptions {
   pool: pg.Pool;
   outbox: Outbox;
   metrics: ApiMetrics;
+  idempotency?: IdempotencyOptions;
 }
 
-export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics }: UserRoutesOptions): Promise<void> {
-  // Counted once the transaction committed: an event rolled back was never written.
-  const written = (eventType: string) => metrics.outboxEvents.inc({ event_type: eventType });
+/** One write route's work: the event it writes, the write on a transaction, and which errors are refusals (4xx) rather than faults. */
+interface WriteRoute extends IdempotentWrite {
+  eventType: string;
+}
 
-  app.post<{ Body: RegistrationInput }>(
+type WriteRequest = FastifyRequest<{ Headers: { 'if-match'?: string; 'idempotency-key'?: string } }>;
+
+export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, idempotency = {} }: UserRoutesOptions): Promise<void> {
+  const keys = new IdempotencyStore(pool, idempotency.ttlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS);
+  const sweeper = startSweeper(keys, {
+    intervalMs: idempotency.sweepIntervalMs ?? 10 * 60_000,
+    onSwept: (deleted) => {
+      if (deleted > 0) app.log.info({ deleted }, 'deleted expired idempotency keys');
+    },
+    onError: (error) => app.log.warn({ err: error }, 'sweeping expired idempotency keys failed; trying again at the next interval'),
+  });
+  app.addHook('onClose', async () => sweeper.stop());
+
+  /**
+   * Runs a write route and answers. Without Idempotency-Key: one transaction, as always. With one:
+   * through the key's record (IdempotencyStore.execute), which replays an earlier answer, refuses a
+   * reused or busy key, or runs the write and records its answer in the write's transaction.
+   */
+  async function answerWrite(request: WriteRequest, reply: FastifyReply, write: WriteRoute): Promise<FastifyReply> {
+    // Counted once the transaction committed: an event rolled back was never written.
+    const written = (answer: Answer) => {
+      if (answer.status < 300) metrics.outboxEvents.inc({ event_type: write.eventType });
+    };
+    const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+    if (key === undefined) {
+      let answer: Answer;
+      try {
+        answer = await traced(request, () => withTransaction(pool, write.perform));
+      } catch (error) {
+        const refusal = write.refuse(error);
+        if (!refusal) throw error;
+        return sendAnswer(reply, refusal);
+      }
+      written(answer);
+      return sendAnswer(reply, answer);
+    }
+
+    const path = request.url.split('?')[0] ?? request.url;
+    const fingerprint = requestFingerprint({ method: request.method, path, body: request.body, ifMatch: request.headers['if-match'] });
+    const outcome = await traced(request, () => keys.execute({ key, fingerprint, method: request.method, path }, write));
+    switch (outcome.kind) {
+      case 'executed':
+        written(outcome.answer);
+        return sendAnswer(reply, outcome.answer);
+      case 'replayed':
+        metrics.idempotentReplays.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched' });
+        return sendAnswer(reply.header('idempotent-replayed', 'true'), outcome.answer);
+      case 'reused':
+        return sendProblem(
+          reply,
+          problem(422, 'idempotency-key-reused', 'Idempotency key reused', 'this Idempotency-Key was first used for a different request (method, path, body or If-Match); use a new key for a new request', [
+            { field: IDEMPOTENCY_KEY_HEADER, message: 'was used for a different request' },
+          ]),
+        );
+      case 'in-flight':
+        return sendProblem(
+          reply.header('retry-after', '1'),
+          problem(409, 'idempotency-key-in-flight', 'Request in flight', 'a request with this Idempotency-Key is still being processed; retry after it has been answered', [
+            { field: IDEMPOTENCY_KEY_HEADER, message: 'is in use by a request still running' },
+          ]),
+        );
+    }
+  }
+
+  app.post<{ Body: RegistrationInput; Headers: { 'idempotency-key'?: string } }>(
     '/users',
     {
       schema: {
         summary: 'Register a user',
+        headers: idempotencyHeaders,
         body: registrationSchema,
-        response: { 201: { description: 'Registered; the ETag is its version.', $ref: 'User#' }, ...problemResponses(400, 409, 413, 415) },
+        response: { 201: { description: 'Registered; the ETag is its version.', $ref: 'User#' }, ...problemResponses(400, 409, 413, 415, 422) },
       },
     },
-    async (request, reply) => {
-      try {
-        const user = await traced(request, () => registerUser(pool, outbox, request.body));
-        written('UserRegistered');
-        return reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version)).send(user);
-      } catch (error) {
-        if (error instanceof EmailTakenError) {
-          return sendProblem(reply, problem(409, 'email-taken', 'Email already registered', error.message, [{ field: 'email', message: 'is already registered' }]));
-        }
-        throw error;
-      }
-    },
+    async (request, reply) =>
+      answerWrite(request, reply, {
+        eventType: 'UserRegistered',
+        perform: async (tx) => {
+          const user = await registerUserIn(tx, outbox, request.body);
+          return userAnswer(201, user, { location: `/users/${user.id}` });
+        },
+        refuse: (error) =>
+          error instanceof EmailTakenError
+            ? problemAnswer(problem(409, 'email-taken', 'Email already registered', error.message, [{ field: 'email', message: 'is already registered' }]))
+            : undefined,
+      }),
   );
 
-  app.patch<{ Params: { id: string }; Body: ProfileChanges; Headers: { 'if-match'?: string } }>(
+  app.patch<{ Params: { id: string }; Body: ProfileChanges; Headers: { 'if-match'?: string; 'idempotency-key'?: string } }>(
     '/users/:id',
     {
       schema: {
         summary: "Change a user's profile",
         description: 'Requires If-Match with the version last read; answers the changed user and its new version as ETag.',
         params: userIdParams,
+        headers: idempotencyHeaders,
         body: profileChangesSchema,
-        response: { 200: { description: 'Changed.', $ref: 'User#' }, ...problemResponses(400, 404, 412, 413, 415, 428) },
+        response: { 200: { description: 'Changed.', $ref: 'User#' }, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428) },
       },
     },
     async (request, reply) => {
@@ -81,37 +175,34 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics }
         return sendProblem(reply, problem(428, 'version-required', 'If-Match required', 'send the version you last read as If-Match: "<version>", so a stale change is refused, not merged', [{ field: 'if-match', message: 'is required' }]));
       }
       if (typeof expected !== 'number') return sendProblem(reply, expected);
-      try {
-        const user = await traced(request, () => updateProfile(pool, outbox, request.params.id, expected, request.body));
-        written('UserProfileUpdated');
-        return reply.header('etag', etag(user.version)).send(user);
-      } catch (error) {
-        return changeRefused(reply, error);
-      }
+      return answerWrite(request, reply, {
+        eventType: 'UserProfileUpdated',
+        perform: async (tx) => userAnswer(200, await updateProfileIn(tx, outbox, request.params.id, expected, request.body)),
+        refuse: changeRefusal,
+      });
     },
   );
 
-  app.delete<{ Params: { id: string }; Headers: { 'if-match'?: string } }>(
+  app.delete<{ Params: { id: string }; Headers: { 'if-match'?: string; 'idempotency-key'?: string } }>(
     '/users/:id',
     {
       schema: {
         summary: 'Delete a user',
         description: 'If-Match is optional. The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
         params: userIdParams,
-        response: { 204: { description: 'Deleted.', type: 'null' }, ...problemResponses(400, 404, 412) },
+        headers: idempotencyHeaders,
+        response: { 204: { description: 'Deleted.', type: 'null' }, ...problemResponses(400, 404, 409, 412, 422) },
       },
     },
     async (request, reply) => {
       const expected = expectedVersion(request.headers['if-match']);
       if (expected !== undefined && typeof expected !== 'number') return sendProblem(reply, expected);
-      try {
-        const deletionVersion = await traced(request, () => deleteUser(pool, outbox, request.params.id, expected));
-        written('UserDeleted');
+      return answerWrite(request, reply, {
+        eventType: 'UserDeleted',
         // The deletion's version: a reader passing it knows the user is gone without waiting for the cache.
-        return reply.code(204).header('etag', etag(deletionVersion)).send();
-      } catch (error) {
-        return changeRefused(reply, error);
-      }
+        perform: async (tx) => ({ status: 204, headers: { etag: etag(await deleteUserIn(tx, outbox, request.params.id, expected)) }, body: null }),
+        refuse: changeRefusal,
+      });
     },
   );
 }

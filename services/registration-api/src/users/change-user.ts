@@ -13,7 +13,7 @@ export interface ProfileChanges {
  * Locks the user's row for the rest of the transaction and checks the version the client last
  * saw: concurrent changes to one user are serialised, and a stale one is refused, not merged.
  */
-async function lockUser(tx: pg.PoolClient, userId: string, expectedVersion: number | undefined): Promise<User> {
+async function lockUser(tx: pg.ClientBase, userId: string, expectedVersion: number | undefined): Promise<User> {
   const { rows } = await tx.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId]);
   const row = rows[0];
   if (!row) throw new UserNotFoundError(userId);
@@ -22,32 +22,38 @@ async function lockUser(tx: pg.PoolClient, userId: string, expectedVersion: numb
   return user;
 }
 
+/** Changes the profile and publishes UserProfileUpdated with the new state, on `tx`, inside the caller's transaction. */
+export async function updateProfileIn(tx: pg.ClientBase, outbox: Outbox, userId: string, expectedVersion: number, changes: ProfileChanges): Promise<User> {
+  const current = await lockUser(tx, userId, expectedVersion);
+  const { rows } = await tx.query<UserRow>(
+    `UPDATE users SET name = $2, avatar_url = $3, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [userId, changes.name ?? current.name, changes.avatarUrl === undefined ? current.avatarUrl : changes.avatarUrl],
+  );
+  const user = userFromRow(rows[0] as UserRow);
+  await outbox.publish(tx, userProfileUpdated(user));
+  return user;
+}
+
 /** Changes the profile and publishes UserProfileUpdated with the new state, in ONE transaction. */
 export async function updateProfile(pool: pg.Pool, outbox: Outbox, userId: string, expectedVersion: number, changes: ProfileChanges): Promise<User> {
-  return withTransaction(pool, async (tx) => {
-    const current = await lockUser(tx, userId, expectedVersion);
-    const { rows } = await tx.query<UserRow>(
-      `UPDATE users SET name = $2, avatar_url = $3, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-      [userId, changes.name ?? current.name, changes.avatarUrl === undefined ? current.avatarUrl : changes.avatarUrl],
-    );
-    const user = userFromRow(rows[0] as UserRow);
-    await outbox.publish(tx, userProfileUpdated(user));
-    return user;
-  });
+  return withTransaction(pool, (tx) => updateProfileIn(tx, outbox, userId, expectedVersion, changes));
 }
 
 /**
- * Deletes the user and publishes UserDeleted, in ONE transaction. The deletion gets a version of
- * its own (one past the last), so consumers can tell it apart from, and order it after, every
- * earlier event. Returns that version.
+ * Deletes the user and publishes UserDeleted, on `tx`, inside the caller's transaction. The
+ * deletion gets a version of its own (one past the last), so consumers can tell it apart from,
+ * and order it after, every earlier event. Returns that version.
  */
+export async function deleteUserIn(tx: pg.ClientBase, outbox: Outbox, userId: string, expectedVersion?: number): Promise<number> {
+  const current = await lockUser(tx, userId, expectedVersion);
+  await tx.query('DELETE FROM users WHERE id = $1', [userId]);
+  const deletionVersion = current.version + 1;
+  await tx.query('INSERT INTO user_deletions (id, version) VALUES ($1, $2)', [userId, deletionVersion]);
+  await outbox.publish(tx, userDeleted(userId, deletionVersion));
+  return deletionVersion;
+}
+
+/** Deletes the user and publishes UserDeleted, in ONE transaction; returns the deletion's version. */
 export async function deleteUser(pool: pg.Pool, outbox: Outbox, userId: string, expectedVersion?: number): Promise<number> {
-  return withTransaction(pool, async (tx) => {
-    const current = await lockUser(tx, userId, expectedVersion);
-    await tx.query('DELETE FROM users WHERE id = $1', [userId]);
-    const deletionVersion = current.version + 1;
-    await tx.query('INSERT INTO user_deletions (id, version) VALUES ($1, $2)', [userId, deletionVersion]);
-    await outbox.publish(tx, userDeleted(userId, deletionVersion));
-    return deletionVersion;
-  });
+  return withTransaction(pool, (tx) => deleteUserIn(tx, outbox, userId, expectedVersion));
 }

@@ -28,23 +28,31 @@ function isEmailTaken(error: unknown): boolean {
 }
 
 /**
- * Inserts the user and its UserRegistered event in ONE transaction: both commit, or neither
- * does. The event reaches Kafka only through Debezium reading the committed outbox row.
+ * Inserts the user and its UserRegistered event on `tx`, inside the caller's transaction; a clash
+ * on the email is an EmailTakenError (the transaction is then aborted: roll it back, or back to a
+ * savepoint taken before).
  */
-export async function registerUser(pool: pg.Pool, outbox: Outbox, input: RegistrationInput): Promise<User> {
+export async function registerUserIn(tx: pg.ClientBase, outbox: Outbox, input: RegistrationInput): Promise<User> {
+  let rows: UserRow[];
   try {
-    return await withTransaction(pool, async (tx) => {
-      const { rows } = await tx.query<UserRow>(
-        `INSERT INTO users (id, email, name, avatar_url, version) VALUES ($1, $2, $3, $4, 1)
-         RETURNING ${USER_COLUMNS}`,
-        [randomUUID(), input.email, input.name, input.avatarUrl ?? null],
-      );
-      const user = userFromRow(rows[0] as UserRow);
-      await outbox.publish(tx, userRegistered(user));
-      return user;
-    });
+    ({ rows } = await tx.query<UserRow>(
+      `INSERT INTO users (id, email, name, avatar_url, version) VALUES ($1, $2, $3, $4, 1)
+       RETURNING ${USER_COLUMNS}`,
+      [randomUUID(), input.email, input.name, input.avatarUrl ?? null],
+    ));
   } catch (error) {
     if (isEmailTaken(error)) throw new EmailTakenError(input.email);
     throw error;
   }
+  const user = userFromRow(rows[0] as UserRow);
+  await outbox.publish(tx, userRegistered(user));
+  return user;
+}
+
+/**
+ * Inserts the user and its UserRegistered event in ONE transaction: both commit, or neither
+ * does. The event reaches Kafka only through Debezium reading the committed outbox row.
+ */
+export async function registerUser(pool: pg.Pool, outbox: Outbox, input: RegistrationInput): Promise<User> {
+  return withTransaction(pool, (tx) => registerUserIn(tx, outbox, input));
 }

@@ -1,0 +1,170 @@
+import type pg from 'pg';
+import { withTransaction } from '@evergreen/platform';
+
+/** An answer as a write route sends it, and as an idempotency key records it. */
+export interface Answer {
+  status: number;
+  /** The headers that make the answer (lower-case names): content-type, location, etag, retry-after. */
+  headers: Record<string, string>;
+  /** The JSON body; null when there is none (204). */
+  body: unknown;
+}
+
+export interface KeyedRequest {
+  key: string;
+  /** requestFingerprint() of the request. */
+  fingerprint: string;
+  method: string;
+  path: string;
+}
+
+/**
+ * What became of a keyed request:
+ * - executed: the key was new (or expired); the write ran and its answer was recorded with it;
+ * - replayed: the key was used for this same request before; `answer` is that first answer;
+ * - reused: the key was used for a different request; nothing ran;
+ * - in-flight: another request with the key is running now; nothing ran.
+ */
+export type IdempotentOutcome = { kind: 'executed'; answer: Answer } | { kind: 'replayed'; answer: Answer } | { kind: 'reused' } | { kind: 'in-flight' };
+
+/** A write inside the key's transaction: its answer, or a thrown error that `refuse` may turn into a 4xx answer. */
+export interface IdempotentWrite {
+  perform(tx: pg.PoolClient): Promise<Answer>;
+  /** The answer for a refusal of the business rules (404, 409, 412), which is recorded; undefined: a fault, rethrown, nothing recorded. */
+  refuse(error: unknown): Answer | undefined;
+}
+
+/** How long a key is kept when nothing else is configured (EVERGREEN_IDEMPOTENCY_TTL_HOURS). */
+export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 24;
+
+/**
+ * The first key of the two-key advisory locks held while a key's request runs; the second is
+ * hashtext(key). (Two-key advisory locks never clash with the one-key ones, such as migrations'.)
+ */
+export const IDEMPOTENCY_LOCK_CLASS = 7_401_124;
+
+interface RecordedRow {
+  fingerprint: string;
+  status: number;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+const answerOf = (row: RecordedRow): Answer => ({
+  status: row.status,
+  headers: Object.fromEntries(Object.entries(row.headers).map(([name, value]) => [name, String(value)])),
+  body: row.body ?? null,
+});
+
+/**
+ * Idempotency keys in PostgreSQL (migrations/004_idempotency_keys.sql). A key's answer is recorded
+ * in the same transaction as its write, so no crash can leave one without the other.
+ */
+export class IdempotencyStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly ttlHours: number = DEFAULT_IDEMPOTENCY_TTL_HOURS,
+  ) {}
+
+  /**
+   * Runs `write` at most once per key. In one transaction (READ COMMITTED, PostgreSQL's default):
+   * 1. try the key's advisory lock, without waiting: whoever holds it is running a request with
+   *    this key (or answering one from its record);
+   * 2. look for the key's live record. A transaction that wrote one made it visible before it let
+   *    go of the lock, and this statement's snapshot is taken after the lock was tried, so a record
+   *    committed by the lock's last holder is always seen here: same fingerprint → replayed,
+   *    another → reused;
+   * 3. no record and the lock is someone else's → in-flight;
+   * 4. no record and the lock is ours → the write, behind a savepoint (a refusal's failed statement,
+   *    like the email's unique violation, is rolled back to it, so the refusal can be recorded),
+   *    then the record, then COMMIT. A fault rolls the whole transaction back: nothing is
+   *    recorded, and the retry runs anew.
+   * Even without the lock, the key's primary key would let only one of two such transactions commit.
+   */
+  async execute(request: KeyedRequest, write: IdempotentWrite): Promise<IdempotentOutcome> {
+    return withTransaction(this.pool, async (tx): Promise<IdempotentOutcome> => {
+      const { rows: locks } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [IDEMPOTENCY_LOCK_CLASS, request.key]);
+      const { rows } = await tx.query<RecordedRow>('SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE key = $1 AND expires_at > now()', [request.key]);
+      const recorded = rows[0];
+      if (recorded) return recorded.fingerprint === request.fingerprint ? { kind: 'replayed', answer: answerOf(recorded) } : { kind: 'reused' };
+      if (locks[0]?.locked !== true) return { kind: 'in-flight' };
+
+      await tx.query('SAVEPOINT idempotent_write');
+      let answer: Answer;
+      try {
+        answer = await write.perform(tx);
+      } catch (error) {
+        const refusal = write.refuse(error);
+        if (!refusal) throw error;
+        await tx.query('ROLLBACK TO SAVEPOINT idempotent_write');
+        answer = refusal;
+      }
+      // An expired record of the key is replaced; a live one cannot be there (we hold the lock and saw none).
+      const { rowCount } = await tx.query(
+        `INSERT INTO idempotency_keys (key, fingerprint, method, path, status, headers, body, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + make_interval(hours => $8))
+         ON CONFLICT (key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,
+           status = EXCLUDED.status, headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at <= now()`,
+        [request.key, request.fingerprint, request.method, request.path, answer.status, JSON.stringify(answer.headers), answer.body === null ? null : JSON.stringify(answer.body), this.ttlHours],
+      );
+      if (rowCount !== 1) throw new Error('the idempotency key was recorded by another transaction while this one held its lock');
+      return { kind: 'executed', answer };
+    });
+  }
+
+  /**
+   * Deletes expired keys, oldest first, `batchSize` rows per statement (each its own short
+   * transaction), until a batch comes back short or `maxBatches` ran; rows a request is replacing
+   * right now are skipped. Returns how many it deleted. Lookups ignore expired rows anyway: this
+   * only keeps the table small.
+   */
+  async sweep({ batchSize = 1_000, maxBatches = 100 }: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
+    let deleted = 0;
+    for (let batch = 0; batch < maxBatches; batch += 1) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM idempotency_keys WHERE key IN (
+           SELECT key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        [batchSize],
+      );
+      deleted += rowCount ?? 0;
+      if ((rowCount ?? 0) < batchSize) break;
+    }
+    return deleted;
+  }
+}
+
+export interface SweeperOptions {
+  intervalMs: number;
+  /** Told how many keys a sweep deleted, or why it failed. */
+  onSwept?: (deleted: number) => void;
+  onError?: (error: unknown) => void;
+}
+
+/** Sweeps every `intervalMs` (the first one interval after the start) until stopped; never keeps the process alive. */
+export function startSweeper(store: Pick<IdempotencyStore, 'sweep'>, options: SweeperOptions): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = store
+        .sweep()
+        .then((deleted) => options.onSwept?.(deleted), (error: unknown) => options.onError?.(error))
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+    }, options.intervalMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { SerdeError, SerdeErrorCode } from './errors.ts';
+import { httpRegistryProbe, type RegistryProbe } from './registry-probe.ts';
 import { assertValid } from './validate.ts';
 import { frame, unframe } from './wire-format.ts';
 
@@ -43,6 +44,9 @@ function classifyRegistryError(error: unknown, what: string): SerdeError {
   return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry refused ${what} (HTTP ${status}): ${message}`, false, { cause: error });
 }
 
+/** Whether the registry proved healthy, and how; or why it did not. */
+type HealthVerdict = { healthy: true; evidence: string } | { healthy: false; doubt: string };
+
 /** Caches a promise per key, and forgets it when it rejects so the next call asks again. */
 function memoize<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
   const cached = cache.get(key);
@@ -59,17 +63,27 @@ function memoize<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>
  * and decoding make no registry calls.
  */
 export class AvroSerde {
+  /** Schema ids this instance has had from the registry: the witnesses of its health. */
+  private readonly knownIds = new Set<number>();
   private readonly idsBySubject = new Map<string, Promise<number>>();
   private readonly writerTypes = new Map<number, Promise<avro.Type>>();
   private readonly resolvers = new Map<string, avro.Resolver>();
   /** Registry HTTP calls made by this instance; lets tests and benchmarks see the cache work. */
   registryCalls = 0;
 
-  constructor(private readonly registry: SchemaRegistry) {}
+  constructor(
+    private readonly registry: SchemaRegistry,
+    /**
+     * How a 404 for a schema id is checked before the record is called poison (see
+     * unknownSchema). Without one, nothing can prove the registry healthy, and an unknown id is
+     * always retried.
+     */
+    private readonly probe?: RegistryProbe,
+  ) {}
 
   static forUrl(url: string): AvroSerde {
     // Retries belong to the caller (the consumer pauses and backs off); fail fast here.
-    return new AvroSerde(new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } }));
+    return new AvroSerde(new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } }), httpRegistryProbe(url));
   }
 
   /** Registers a schema under its subject (a no-op when that schema is already there) and sets the subject's compatibility. */
@@ -81,6 +95,7 @@ export class AvroSerde {
         { subject: schema.subject, compatibility: COMPATIBILITY[compatibility] },
       );
       this.idsBySubject.set(schema.subject, Promise.resolve(id));
+      this.knownIds.add(id);
       return id;
     } catch (error) {
       throw classifyRegistryError(error, `registering ${schema.subject}`);
@@ -92,7 +107,9 @@ export class AvroSerde {
     return memoize(this.idsBySubject, schema.subject, async () => {
       this.registryCalls += 1;
       try {
-        return await this.registry.getRegistryIdBySchema(schema.subject, { type: SchemaType.AVRO, schema: schema.definition });
+        const id = await this.registry.getRegistryIdBySchema(schema.subject, { type: SchemaType.AVRO, schema: schema.definition });
+        this.knownIds.add(id);
+        return id;
       } catch (error) {
         throw classifyRegistryError(error, `schema ${schema.type.name} under subject ${schema.subject} (run npm run schemas:register)`);
       }
@@ -116,11 +133,51 @@ export class AvroSerde {
     try {
       definition = await this.registry.getSchema(schemaId);
     } catch (error) {
-      throw classifyRegistryError(error, `schema id ${schemaId}`);
+      const classified = classifyRegistryError(error, `schema id ${schemaId}`);
+      if (classified.code === SerdeErrorCode.UNKNOWN_SCHEMA && (error as RegistryResponseError).status === 404) throw await this.unknownSchema(schemaId, classified);
+      throw classified;
     }
+    this.knownIds.add(schemaId);
     // The library hands back an avsc Type already; keep only its schema so our own avsc parses it.
     const schemaJson = (definition as { schema?: () => unknown }).schema?.() ?? definition;
     return avro.Type.forSchema(schemaJson as avro.Schema);
+  }
+
+  /**
+   * A 404 for a schema id means poison only from a registry that proves healthy: one that serves a
+   * schema id known to exist (one it served this instance before), or, before any, lists subjects.
+   * A registry answering 404 for everything (a wrong URL, a proxy, a registry restored empty) would
+   * otherwise have every record dead-lettered while the projection silently stops moving; from it,
+   * the 404 is transient (REGISTRY_UNHEALTHY, retriable) and the records wait.
+   */
+  private async unknownSchema(schemaId: number, notFound: SerdeError): Promise<SerdeError> {
+    const verdict = await this.registryHealth(schemaId);
+    if (verdict.healthy) {
+      return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `${notFound.message} (the registry is healthy: ${verdict.evidence})`, false, { cause: notFound.cause });
+    }
+    return new SerdeError(
+      SerdeErrorCode.REGISTRY_UNHEALTHY,
+      `schema registry unhealthy or misconfigured: it answers 404 for schema id ${schemaId}, and ${verdict.doubt}; retrying rather than dead-lettering (check the registry URL and its storage)`,
+      true,
+      { cause: notFound.cause },
+    );
+  }
+
+  private async registryHealth(unknownId: number): Promise<HealthVerdict> {
+    if (!this.probe) return { healthy: false, doubt: 'there is no way to check its health' };
+    const witnesses = [...this.knownIds].filter((id) => id !== unknownId);
+    try {
+      const witness = witnesses[witnesses.length - 1];
+      if (witness !== undefined) {
+        if (await this.probe.servesSchema(witness)) return { healthy: true, evidence: `it serves schema id ${witness}` };
+        return { healthy: false, doubt: `it no longer serves schema id ${witness}, which it served before` };
+      }
+      const subjects = await this.probe.subjects();
+      if (subjects.length > 0) return { healthy: true, evidence: `it lists ${subjects.length} subject(s)` };
+      return { healthy: false, doubt: 'it lists no subjects (empty, or not a schema registry)' };
+    } catch (error) {
+      return { healthy: false, doubt: `its health could not be checked: ${(error as Error).message}` };
+    }
   }
 
   /** The newest schema registered under a subject, or undefined when the subject has none yet. Never cached: it is what a check compares against. */

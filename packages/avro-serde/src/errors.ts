@@ -14,6 +14,12 @@ export const SerdeErrorCode = {
   INCOMPATIBLE_SCHEMA: 'INCOMPATIBLE_SCHEMA',
   /** The registry could not be reached or answered 5xx: worth retrying. */
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  /**
+   * The registry answers, but does not prove healthy: it says it does not know a schema id, and it
+   * does not serve a schema known to exist either (a wrong URL, a proxy, a registry restored
+   * empty). Retried, never dead-lettered: otherwise every record would be.
+   */
+  REGISTRY_UNHEALTHY: 'REGISTRY_UNHEALTHY',
 } as const;
 export type SerdeErrorCode = (typeof SerdeErrorCode)[keyof typeof SerdeErrorCode];
 

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
-import type { AvroSerde } from '@evergreen/avro-serde';
+import { SerdeError, SerdeErrorCode, type AvroSerde } from '@evergreen/avro-serde';
 import type { Logger } from '@evergreen/platform';
 import type avro from 'avsc';
 import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions, type RetryHooks } from './backoff.ts';
@@ -12,6 +12,7 @@ import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import { PoisonRecordError } from './poison.ts';
 import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
 import type { PendingOperation, Sink } from './sink.ts';
+import { StuckTracker } from './stuck.ts';
 import { describeRetention } from './topic-configs.ts';
 
 /**
@@ -85,6 +86,18 @@ export interface ProjectionConsumer {
   stop(): Promise<void>;
   /** Joined its group and not crashed; for /ready. */
   isReady(): boolean;
+  /**
+   * Why the consumer can no longer work and the process must be restarted, or undefined; for
+   * /health. Set when kafkajs crashed and will not restart its runner (a non-retriable error, or
+   * its retries ran out): from then on it fetches nothing, so only a new process makes progress.
+   */
+  failure(): Error | undefined;
+  /**
+   * The partitions that have been retrying the same records for longer than `limitMs` (a record
+   * the store refuses every time, a missing dead-letter topic, a sink bug), named, or undefined;
+   * for /ready. See EVERGREEN_CONSUMER_STUCK_AFTER_MS.
+   */
+  stuckProblem(limitMs: number, nowMs?: number): string | undefined;
   /** Whether the sink answers; for /ready. */
   probeSink(): Promise<void>;
   /**
@@ -137,17 +150,25 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   const retryTopics = new Set(options.topics.map(retryTopic));
   const subscribed = [...options.topics, ...retryTopics];
   const lagTracker = new LagTracker();
+  const stuck = new StuckTracker();
   let lagLimits = new Map<string, LagAgeLimit>();
   metrics.watchLagAge(name, () => lagTracker.snapshot());
+  metrics.watchStuck(name, () => stuck.snapshot());
   let joined = false;
-  let crashed = false;
+  let failure: Error | undefined;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     lagTracker.keepOnly(payload.memberAssignment);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) crashed = true;
-    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    if (payload.restart) {
+      logger.error({ err: payload.error, restart: true }, 'consumer crashed; kafkajs restarts it');
+      return;
+    }
+    // kafkajs gave up: this consumer fetches nothing more. Liveness fails (runWorker exits the
+    // process for its supervisor to restart) rather than a process that idles with 200 on /health.
+    failure ??= payload.error;
+    logger.fatal({ err: payload.error, restart: false }, 'consumer crashed and kafkajs will not restart it; the process must be restarted');
   });
 
   async function handleRecord(topic: string, partition: number, message: KafkaMessage): Promise<Handled<Op>> {
@@ -222,6 +243,8 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
     const { topic, partition } = batch;
     const started = performance.now();
     let paused: (() => void) | undefined;
+    /** The first offset of the slice being worked on: where a stuck partition is stuck. */
+    let sliceOffset = batch.firstOffset() ?? '0';
     const retrying = (step: string): RetryHooks => ({
       isRunning: () => payload.isRunning() && !payload.isStale(),
       heartbeat: () => payload.heartbeat(),
@@ -231,8 +254,14 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       onRetry: (error: unknown, attempt: number, delayMs: number) => {
         // Stop fetching this partition while it waits; other partitions carry on.
         paused ??= payload.pause();
+        stuck.failed(topic, partition, sliceOffset, step, error);
         metrics.retries.inc({ consumer: name, topic, step });
-        logger.warn({ topic, partition, step, attempt, delayMs, err: error }, 'transient failure; retrying the batch');
+        if (error instanceof SerdeError && error.code === SerdeErrorCode.REGISTRY_UNHEALTHY) {
+          // Not the registry being away, and not poison either: it answers, but not what it must have.
+          logger.error({ topic, partition, offset: sliceOffset, step, attempt, delayMs, err: error }, 'schema registry unhealthy or misconfigured: retrying, not dead-lettering');
+        } else {
+          logger.warn({ topic, partition, offset: sliceOffset, step, attempt, delayMs, err: error }, 'transient failure; retrying the batch');
+        }
       },
     });
 
@@ -242,7 +271,9 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
         // Stopping, or the partition moved to another member: leave the rest to whoever reads it next.
         if (!payload.isRunning() || payload.isStale()) return;
         const slice = batch.messages.slice(start, start + sliceSize);
+        sliceOffset = (slice[0] as KafkaMessage).offset;
         await processSlice(topic, partition, slice, retrying);
+        stuck.recovered(topic, partition);
         const last = slice[slice.length - 1] as KafkaMessage;
         payload.resolveOffset(last.offset);
         lagTracker.progressed(topic, partition, batch.highWatermark, last, batch.messages[start + sliceSize]);
@@ -261,6 +292,8 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       if (error instanceof StopRequestedError) return;
       throw error;
     } finally {
+      // Done with the partition here, one way or another: it is not retrying anything any more.
+      stuck.recovered(topic, partition);
       paused?.();
     }
   }
@@ -325,8 +358,14 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       await producer.disconnect();
       joined = false;
       lagTracker.clear();
+      stuck.clear();
     },
-    isReady: () => joined && !crashed,
+    isReady: () => joined && failure === undefined,
+    failure: () => failure,
+    stuckProblem(limitMs, nowMs = Date.now()) {
+      const problems = stuck.problems(limitMs, nowMs);
+      return problems.length > 0 ? `stuck: ${problems.join('; ')}` : undefined;
+    },
     probeSink: () => sink.probe(),
     lagProblem(nowMs = Date.now()) {
       const problems = lagAgeProblems(lagTracker.snapshot(), lagLimits, nowMs);

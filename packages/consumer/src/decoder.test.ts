@@ -1,4 +1,4 @@
-import { AvroSerde, frame, SerdeError, SerdeErrorCode } from '@evergreen/avro-serde';
+import { AvroSerde, frame, SerdeError, SerdeErrorCode, type RegistryProbe } from '@evergreen/avro-serde';
 import { eventSchema, parseSchema } from '@evergreen/schemas';
 import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import type { KafkaMessage } from 'kafkajs';
@@ -44,8 +44,10 @@ type SchemaRegistryClient = ConstructorParameters<typeof AvroSerde>[0];
 /**
  * A registry that knows a few schema ids, as the Confluent client reports them: the schema JSON,
  * or a 404 for any other id. `failure`, when given, is what every lookup rejects with instead.
+ * It proves healthy when asked (it lists subjects), unless `unhealthy`: then it answers 404 for
+ * everything, as a wrong URL, a proxy or a registry restored empty does.
  */
-function fakeRegistry(options: { failure?: unknown; answer?: unknown } = {}) {
+function fakeRegistry(options: { failure?: unknown; answer?: unknown; unhealthy?: boolean } = {}) {
   const known = new Map<number, unknown>([
     [REGISTERED_ID, JSON.parse(registered.definition)],
     [UPDATED_ID, JSON.parse(updated.definition)],
@@ -58,11 +60,15 @@ function fakeRegistry(options: { failure?: unknown; answer?: unknown } = {}) {
       lookups.push(id);
       if (options.failure !== undefined) throw options.failure;
       if (options.answer !== undefined) return options.answer;
-      if (!known.has(id)) throw { status: 404, message: `Schema ${id} not found` };
+      if (options.unhealthy || !known.has(id)) throw { status: 404, message: `Schema ${id} not found` };
       return known.get(id);
     },
   };
-  return { serde: new AvroSerde(registry as unknown as SchemaRegistryClient), lookups };
+  const probe: RegistryProbe = {
+    servesSchema: async (id) => !options.unhealthy && known.has(id),
+    subjects: async () => (options.unhealthy ? [] : ['evergreen.user-dev.evergreen.user.UserRegistered']),
+  };
+  return { serde: new AvroSerde(registry as unknown as SchemaRegistryClient, probe), lookups };
 }
 
 /** Headers as kafkajs delivers them: every value a Buffer. */
@@ -214,7 +220,7 @@ describe('EventDecoder.decode', () => {
 
   describe('failures that may pass', () => {
     it.each<[string, unknown]>([
-      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:58081')],
+      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:18081')],
       ['answers 503', { status: 503, message: 'Service Unavailable' }],
       ['refuses our credentials (401)', { status: 401, message: 'Unauthorized' }],
       ['forbids the lookup (403)', { status: 403, message: 'Forbidden' }],
@@ -230,6 +236,19 @@ describe('EventDecoder.decode', () => {
       expect(error).not.toBeInstanceOf(PoisonRecordError);
       expect(error).toBeInstanceOf(SerdeError);
       expect(error).toMatchObject({ code: SerdeErrorCode.REGISTRY_UNAVAILABLE, retriable: true, cause: failure });
+    });
+
+    it('rethrows a retriable REGISTRY_UNHEALTHY, never poison, for a schema id the registry does not know when it knows nothing at all (a wrong URL, a proxy, restored empty)', async () => {
+      const { serde } = fakeRegistry({ unhealthy: true });
+
+      const error = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(frame(999_999, registered.type.toBuffer(USER)))).then(
+        () => expect.fail('decode should have failed'),
+        (thrown: unknown) => thrown,
+      );
+
+      expect(error).not.toBeInstanceOf(PoisonRecordError);
+      expect(error).toMatchObject({ code: SerdeErrorCode.REGISTRY_UNHEALTHY, retriable: true });
+      expect((error as Error).message).toContain('registry unhealthy or misconfigured');
     });
 
     it('rethrows an error that is not a SerdeError as it is', async () => {
@@ -250,7 +269,7 @@ describe('EventDecoder.decode', () => {
       let away = true;
       const registry = {
         getSchema: async () => {
-          if (away) throw new Error('connect ECONNREFUSED 127.0.0.1:58081');
+          if (away) throw new Error('connect ECONNREFUSED 127.0.0.1:18081');
           return JSON.parse(registered.definition) as unknown;
         },
       };

@@ -21,6 +21,10 @@ export { PostgresInboxSink, inboxMigrations } from './sinks/postgres-inbox.ts';
 export type { InboxOperation } from './sinks/postgres-inbox.ts';
 export { kafkaLogCreator } from './kafka-logging.ts';
 export { runWorker, workerContext } from './worker.ts';
+export { consumerHealth, watchLiveness } from './health.ts';
+export type { ConsumerHealth } from './health.ts';
+export { StuckTracker, DEFAULT_STUCK_AFTER_MS } from './stuck.ts';
+export type { StuckPartition } from './stuck.ts';
 export type { WorkerContext, WorkerOptions } from './worker.ts';
 // Generations of a projection, the blue-green rebuild (docs/operations.md#rebuild).
 export * from './generations/index.ts';

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { lagAgeSeconds, type PartitionProgress } from './lag-age.ts';
+import type { StuckPartition } from './stuck.ts';
 
 export type RecordOutcome = 'applied' | 'stale' | 'skipped' | 'dead_lettered';
 
@@ -11,7 +12,9 @@ export class ConsumerMetrics {
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
   readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
   readonly lagAgeSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
+  readonly stuckSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
   private readonly lagSources = new Map<string, () => Iterable<PartitionProgress>>();
+  private readonly stuckSources = new Map<string, () => Iterable<StuckPartition>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -60,6 +63,24 @@ export class ConsumerMetrics {
         }
       },
     });
+    this.stuckSeconds = new Gauge({
+      name: 'evergreen_consumer_stuck_seconds',
+      help: 'How long the partition has been retrying the same records (present only while it retries). Computed at scrape time; /ready fails past EVERGREEN_CONSUMER_STUCK_AFTER_MS.',
+      labelNames: ['consumer', 'topic', 'partition'],
+      registers,
+      collect: () => {
+        const now = Date.now();
+        this.stuckSeconds.reset();
+        for (const [consumer, source] of this.stuckSources) {
+          for (const stuck of source()) this.stuckSeconds.set({ consumer, topic: stuck.topic, partition: String(stuck.partition) }, Math.max(0, now - stuck.sinceMs) / 1000);
+        }
+      },
+    });
+  }
+
+  /** Exports how long each partition `source` reports has been retrying the same records, under `consumer`. */
+  watchStuck(consumer: string, source: () => Iterable<StuckPartition>): void {
+    this.stuckSources.set(consumer, source);
   }
 
   /** Exports the lag age of the partitions `source` reports (a consumer's assigned ones), under `consumer`. */

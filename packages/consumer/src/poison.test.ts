@@ -1,15 +1,23 @@
-import { AvroSerde, frame, InvalidValueError, SerdeError, SerdeErrorCode } from '@evergreen/avro-serde';
+import { AvroSerde, frame, InvalidValueError, SerdeError, SerdeErrorCode, type RegistryProbe } from '@evergreen/avro-serde';
 import { eventSchema } from '@evergreen/schemas';
 import { describe, expect, it } from 'vitest';
 import { isPoisonDecodeFailure } from './poison.ts';
 
 const readers = [eventSchema('user', 'UserRegistered').type];
 
-/** A real AvroSerde in front of a registry whose getSchema fails with `failure`, as the registry client reports it. */
-function serdeWhoseRegistryFails(failure: unknown): AvroSerde {
+/**
+ * A real AvroSerde in front of a registry whose getSchema fails with `failure`, as the registry
+ * client reports it; `probe` says whether the registry otherwise proves healthy.
+ */
+function serdeWhoseRegistryFails(failure: unknown, probe?: RegistryProbe): AvroSerde {
   const registry = { getSchema: async () => Promise.reject(failure) };
-  return new AvroSerde(registry as unknown as ConstructorParameters<typeof AvroSerde>[0]);
+  return new AvroSerde(registry as unknown as ConstructorParameters<typeof AvroSerde>[0], probe);
 }
+
+/** A registry that lists subjects: healthy, so its 404 for a schema id is to be believed. */
+const HEALTHY: RegistryProbe = { servesSchema: async () => true, subjects: async () => ['evergreen.user-dev.evergreen.user.UserRegistered'] };
+/** A registry that answers 404 for everything: a wrong URL, a proxy, a registry restored empty. */
+const KNOWS_NOTHING: RegistryProbe = { servesSchema: async () => false, subjects: async () => [] };
 
 /** What AvroSerde.decode rejects with for `message`. */
 async function decodeFailure(serde: AvroSerde, message: Buffer): Promise<unknown> {
@@ -22,7 +30,7 @@ async function decodeFailure(serde: AvroSerde, message: Buffer): Promise<unknown
 const WELL_FRAMED = frame(7, Buffer.from([2, 4]));
 
 describe('isPoisonDecodeFailure', () => {
-  const dataCodes = Object.values(SerdeErrorCode).filter((code) => code !== SerdeErrorCode.REGISTRY_UNAVAILABLE);
+  const dataCodes = Object.values(SerdeErrorCode).filter((code) => code !== SerdeErrorCode.REGISTRY_UNAVAILABLE && code !== SerdeErrorCode.REGISTRY_UNHEALTHY);
 
   it.each(dataCodes)('treats a non-retriable SerdeError %s as poison', (code) => {
     expect(isPoisonDecodeFailure(new SerdeError(code, 'bad data'))).toBe(true);
@@ -60,9 +68,15 @@ describe('isPoisonDecodeFailure', () => {
       expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(new Error('unused')), notAvro))).toBe(true);
     });
 
-    it('treats a schema id the registry does not know (404) as poison', async () => {
-      const serde = serdeWhoseRegistryFails({ status: 404, message: 'Schema 7 not found' });
+    it('treats a schema id a healthy registry does not know (404) as poison', async () => {
+      const serde = serdeWhoseRegistryFails({ status: 404, message: 'Schema 7 not found' }, HEALTHY);
       expect(isPoisonDecodeFailure(await decodeFailure(serde, WELL_FRAMED))).toBe(true);
+    });
+
+    it('treats a 404 from a registry that knows nothing (or cannot be checked) as transient', async () => {
+      const notFound = { status: 404, message: 'Schema 7 not found' };
+      expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(notFound, KNOWS_NOTHING), WELL_FRAMED))).toBe(false);
+      expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(notFound), WELL_FRAMED))).toBe(false);
     });
 
     it.each<[string, unknown]>([

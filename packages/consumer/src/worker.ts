@@ -1,7 +1,9 @@
 import { AvroSerde } from '@evergreen/avro-serde';
-import { createLogger, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
+import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
 import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
+import { consumerHealth, watchLiveness } from './health.ts';
+import { DEFAULT_STUCK_AFTER_MS } from './stuck.ts';
 
 export interface WorkerOptions {
   consumer: ProjectionConsumer;
@@ -12,34 +14,39 @@ export interface WorkerOptions {
   closeResources(): Promise<void>;
   /** A shutdown that takes longer exits non-zero rather than hang a deploy. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long a partition may retry the same records before /ready fails, naming it
+   * (EVERGREEN_CONSUMER_STUCK_AFTER_MS, config.consumers.stuckAfterMs; default 60 s).
+   */
+  stuckAfterMs?: number;
 }
 
 /**
  * Runs a consumer as a process: ops endpoints up, consumer started, and on SIGTERM or SIGINT the
  * in-flight batches finish and commit, the consumer leaves its group, resources close, exit 0.
+ * A consumer that crashed for good fails /health and ends the process non-zero (FATAL_EXIT_CODE),
+ * for its supervisor to start a fresh one, instead of idling with a port that still answers.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
+  const health = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
   const ops = await startOpsServer({
     ...options.ops,
     logger,
     registry: options.registry,
-    async notReadyBecause() {
-      if (!consumer.isReady()) return 'the consumer has not joined its group (or crashed)';
-      // Further behind than the topic keeps: a compacted topic may drop events it has not read.
-      const lagging = consumer.lagProblem();
-      if (lagging) return lagging;
-      return consumer.probeSink().then(
-        () => undefined,
-        (error: unknown) => `the store does not answer: ${(error as Error).message}`,
-      );
-    },
+    notLiveBecause: health.notLiveBecause,
+    notReadyBecause: health.notReadyBecause,
   });
-
   let closing = false;
+  const stopWatching = watchLiveness(health, (reason) => {
+    if (closing) return;
+    logger.fatal({ reason }, `liveness failed; exiting (code ${FATAL_EXIT_CODE}) so that a supervisor restarts the process`);
+    process.exit(FATAL_EXIT_CODE);
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    stopWatching();
     logger.info({ signal }, 'shutting down: finishing in-flight batches and committing');
     setTimeout(() => {
       logger.error('shutdown took too long; exiting without a clean leave');
@@ -71,8 +78,11 @@ export interface WorkerContext {
   serde: AvroSerde;
 }
 
+/** Also makes an error nobody handled end the process (logged fatally, exit non-zero) rather than leave a zombie. */
 export function workerContext(name: string): WorkerContext {
   const config = loadStackConfig();
   const registry = processMetricsRegistry();
-  return { config, logger: createLogger(name, config.logLevel), registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
+  const logger = createLogger(name, config.logLevel);
+  exitOnFatalErrors(logger);
+  return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

@@ -63,6 +63,14 @@ export function lockUserStates(tx: pg.PoolClient, ids: readonly string[]): Promi
  */
 export async function* streamUserStates(pool: pg.Pool, batchSize = 5_000): AsyncGenerator<UserState[]> {
   const client = await pool.connect();
+  // pg emits 'error' on a checked-out client whose connection dies, and nobody else listens while
+  // it is out: unheard, it would end the process. The failure surfaces from the next FETCH instead,
+  // and the client is destroyed rather than pooled.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(
@@ -82,7 +90,8 @@ export async function* streamUserStates(pool: pg.Pool, batchSize = 5_000): Async
     }
   } finally {
     // Also when the caller stops early: a read-only transaction has nothing to keep.
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
+    if (!broken) await client.query('ROLLBACK').catch((error: Error) => (broken ??= error));
+    client.release(broken);
+    client.removeListener('error', onError);
   }
 }

@@ -4,8 +4,7 @@ import { aggregateTopic, createPool } from '@evergreen/platform';
 import { createGenerationalActivityLog } from './activity-log.ts';
 
 const { config, logger, registry, serde } = workerContext('activity-log');
-const pool = createPool(config.postgres, { max: 4 });
-pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
+const pool = createPool(config.postgres, { max: 4 }, logger);
 
 // The activity log checks itself against PostgreSQL and exports the drift it finds.
 const driftMonitor = monitorUserProjection({ pool, projection: activityLogProjection(pool), config, registry, logger });
@@ -25,6 +24,7 @@ await runWorker({
   logger,
   registry,
   ops: { host: config.api.host, port: config.activityLog.port },
+  stuckAfterMs: config.consumers.stuckAfterMs,
   closeResources: async () => {
     await driftMonitor.stop();
     await pool.end();

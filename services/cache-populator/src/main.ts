@@ -21,8 +21,7 @@ const consumer = createGenerationalCachePopulator({
 });
 
 // The cache checks itself against PostgreSQL (read only) and exports the drift it finds.
-const pool = createPool(config.postgres, { max: 2 });
-pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
+const pool = createPool(config.postgres, { max: 2 }, logger);
 const driftMonitor = monitorUserProjection({ pool, projection: userCacheProjection(redis), config, registry, logger });
 
 await runWorker({
@@ -30,6 +29,7 @@ await runWorker({
   logger,
   registry,
   ops: { host: config.api.host, port: config.populator.port },
+  stuckAfterMs: config.consumers.stuckAfterMs,
   closeResources: async () => {
     await driftMonitor.stop();
     redis.disconnect();

@@ -302,7 +302,8 @@ describe('POST /users', () => {
 
     it('in the users insert rolls back and answers 500', async () => {
       const { register, db, published } = await setup({
-        failOn: { statement: 'INSERT INTO users', error: Object.assign(new Error('connection terminated'), { code: '57P01' }) },
+        // A fault, not PostgreSQL being away (that is a 503: dependency.test.ts).
+        failOn: { statement: 'INSERT INTO users', error: Object.assign(new Error('null value in column "name" violates not-null constraint'), { code: '23502' }) },
       });
 
       const response = await register(ALICE);

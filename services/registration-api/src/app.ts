@@ -6,12 +6,13 @@ import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { AllowedMethods } from './http/allowed-methods.ts';
 import { ApiMetrics } from './http/metrics.ts';
+import { RETRY_AFTER_SECONDS } from './http/dependency.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { trimStrings } from './http/trim-strings.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { readUserRoutes } from './routes/read-user.ts';
 import { problemSchema, userSchema } from './routes/user-schemas.ts';
-import { userRoutes } from './routes/users.ts';
+import { userRoutes, type IdempotencyOptions } from './routes/users.ts';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -20,6 +21,8 @@ export interface AppOptions {
   redis: Redis;
   /** How long a read with ?minVersion waits for the cache (EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS). */
   readYourWritesTimeoutMs: number;
+  /** Idempotency-Key: how long answers are kept (EVERGREEN_IDEMPOTENCY_TTL_HOURS, default 24) and how often expired ones are swept. */
+  idempotency?: IdempotencyOptions;
   /** Off when not given (tests); server.ts passes the process's pino logger. */
   logger?: FastifyBaseLogger;
   metrics?: ApiMetrics;
@@ -83,14 +86,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...(postgres.status === 'rejected' ? [`postgres: ${(postgres.reason as Error).message}`] : []),
       ...(cache.status === 'rejected' ? [`redis: ${(cache.reason as Error).message}`] : []),
     ];
-    if (reasons.length > 0) return reply.code(503).send({ status: 'not ready', reasons });
+    if (reasons.length > 0) return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'not ready', reasons });
     return { status: 'ready' };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  await app.register(userRoutes, { pool, outbox: options.outbox, metrics });
+  await app.register(userRoutes, { pool, outbox: options.outbox, metrics, idempotency: options.idempotency });
   await app.register(readUserRoutes, { pool, redis, readYourWritesTimeoutMs: options.readYourWritesTimeoutMs });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AllowedMethods } from './http/allowed-methods.ts';
+import { DEPENDENCY_NAMES, RETRY_AFTER_SECONDS, unavailableDependency } from './http/dependency.ts';
 
 /** RFC 9457 problem details: every error this API returns has this shape. */
 export interface Problem {
@@ -8,6 +9,8 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: Array<{ field: string; message: string }>;
+  /** For dependency-unavailable: which one (postgres, redis, registry). */
+  dependency?: string;
 }
 
 const PROBLEM_BASE = 'https://evergreen.dev/problems/';
@@ -78,7 +81,11 @@ export function notFoundHandler(allowedMethods: AllowedMethods) {
   };
 }
 
-/** The API's one error handler: validation → 400 naming the fields, client errors as they are, anything else → 500 without internals. */
+/**
+ * The API's one error handler: validation → 400 naming the fields, client errors as they are, a
+ * dependency that is down or too slow → 503 naming it, with Retry-After, anything else → 500
+ * without internals.
+ */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.validation) {
     const errors = fieldErrors(error.validation as AjvIssue[], error.validationContext);
@@ -91,6 +98,19 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (status >= 400 && status < 500) {
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
     return sendProblem(reply, problem(status, known?.slug ?? 'bad-request', known?.title ?? 'Bad request', error.message));
+  }
+  const dependency = unavailableDependency(error);
+  if (dependency) {
+    request.log.warn({ err: error, dependency }, `${DEPENDENCY_NAMES[dependency]} unavailable; answered 503`);
+    return sendProblem(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), {
+      ...problem(
+        503,
+        'dependency-unavailable',
+        'Dependency unavailable',
+        `${DEPENDENCY_NAMES[dependency]} is unavailable or too slow right now; retry in ${RETRY_AFTER_SECONDS} s. A write may or may not have been applied: read it back, or retry it with the same Idempotency-Key`,
+      ),
+      dependency,
+    });
   }
   request.log.error({ err: error }, 'request failed');
   return sendProblem(reply, problem(500, 'internal', 'Internal error', 'the request could not be completed; nothing was written'));

@@ -1,8 +1,9 @@
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
 import { Redis } from 'ioredis';
-import { ConfigError, createLogger, createPool, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { ConfigError, createLogger, createPool, exitOnFatalErrors, loadStackConfig, type StackConfig } from '@evergreen/platform';
 import { buildApp } from './app.ts';
+import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
 
 let config: StackConfig;
 try {
@@ -14,13 +15,16 @@ try {
   process.exit(78);
 }
 const logger = createLogger('registration-api', config.logLevel);
-const pool = createPool(config.postgres);
-pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
-// Commands fail after a short wait instead of queueing forever: a read then answers 5xx, a probe 503.
-const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 1 });
+// An error nobody handled ends the process (logged fatally, exit non-zero) for the supervisor to
+// restart it, rather than leaving it half-working.
+exitOnFatalErrors(logger);
+// Bounded waits (clients.ts): with PostgreSQL down or stuck a write answers 503 within seconds,
+// with Redis down a read falls back to PostgreSQL; both reconnect by themselves when they return.
+const pool = createPool(config.postgres, API_POOL_OPTIONS, logger);
+const redis = new Redis(apiRedisOptions(config.redis));
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
-const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });
+const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, idempotency: { ttlHours: config.api.idempotencyTtlHours }, logger });
 
 let closing = false;
 const shutdown = async (signal: string) => {

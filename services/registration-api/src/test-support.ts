@@ -23,6 +23,8 @@ export interface FakeDbOptions {
   insertGate?: Promise<void>;
   /** What SELECT ... FROM users WHERE id = $1 finds through pool.query, by id. */
   storedUsers?: Record<string, UserRow>;
+  /** Answers a transaction's statement before the defaults do (undefined: the defaults answer), e.g. an idempotency key's. */
+  respond?: (sql: string, params: unknown[]) => { rows: unknown[]; rowCount?: number } | undefined;
 }
 
 export function unique(message: string): Error {
@@ -45,6 +47,8 @@ export function fakeDb(options: FakeDbOptions = {}) {
           const statement = statementOf(sql);
           log.push(statement);
           if (options.failOn && statement.startsWith(options.failOn.statement)) throw options.failOn.error;
+          const answered = options.respond?.(sql, params);
+          if (answered) return answered;
           if (statement === 'INSERT INTO users') {
             await options.insertGate;
             inserts.push(params);
@@ -56,6 +60,13 @@ export function fakeDb(options: FakeDbOptions = {}) {
         },
         release() {
           released += 1;
+        },
+        // withTransaction guards a checked-out client with an 'error' listener while it is out.
+        on() {
+          return client;
+        },
+        removeListener() {
+          return client;
         },
       };
       clients.push(client);

@@ -6,7 +6,7 @@ import { localStack } from '@evergreen/local-stack';
 import { loadStackConfig, pollUntil } from '@evergreen/platform';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
 import { startPopulator, type ConsumerUnderTest } from './support/consumer-fixture.ts';
-import { spawnPopulator } from './support/populator-process.ts';
+import { spawnPopulator } from './support/service-process.ts';
 import { lifecycleOf, ScratchTopic, type SyntheticEvent } from './support/scratch-topic.ts';
 
 const config = loadStackConfig();

@@ -20,6 +20,8 @@ function fakeConsumer(generation: number, journal: string[], options: { failStar
     isReady: () => running,
     probeSink: async () => undefined,
     lagProblem: () => undefined,
+    failure: () => undefined,
+    stuckProblem: () => undefined,
     consumer: { generation } as unknown as Consumer,
   };
 }

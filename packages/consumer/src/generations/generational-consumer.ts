@@ -126,6 +126,8 @@ export function createGenerationalConsumer(options: GenerationalConsumerOptions)
       await current.consumer.probeSink();
     },
     lagProblem: (nowMs?: number) => current?.consumer.lagProblem(nowMs),
+    failure: () => current?.consumer.failure(),
+    stuckProblem: (limitMs: number, nowMs?: number) => current?.consumer.stuckProblem(limitMs, nowMs),
     get consumer(): Consumer {
       if (!current) throw new Error('no consumer running: not started, or switching generations');
       return current.consumer.consumer;

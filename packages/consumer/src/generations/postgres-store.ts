@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '@evergreen/platform';
+import { checkOutClient, withTransaction } from '@evergreen/platform';
 import { GenerationConflictError, GenerationRetiredError, RebuildLockedError, storedGeneration, type GenerationStore } from './store.ts';
 
 /** What one generation of a PostgreSQL projection calls its things. */
@@ -93,21 +93,25 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async lock(): Promise<() => Promise<void>> {
-    // A session lock on a connection of its own: it lapses by itself if the rebuild dies.
-    const client = await this.pool.connect();
+    // A session lock on a connection of its own: it lapses by itself if the rebuild dies. Guarded
+    // while it is out of the pool (for the whole rebuild): a connection that dies is recorded, not
+    // an uncaught 'error' event, and the client is destroyed on release.
+    const checkedOut = await checkOutClient(this.pool);
+    const client = checkedOut.client;
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [REBUILD_LOCK_CLASS, this.projection]);
       if (!rows[0]?.locked) throw new RebuildLockedError(this.projection, `PostgreSQL advisory lock (${REBUILD_LOCK_CLASS}, hashtext('${this.projection}')) is held`);
     } catch (error) {
-      client.release();
+      checkedOut.release();
       throw error;
     }
     return async () => {
       try {
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [REBUILD_LOCK_CLASS, this.projection]);
-        client.release();
       } catch (error) {
-        client.release(error as Error);
+        checkedOut.discard(error as Error);
+      } finally {
+        checkedOut.release();
       }
     };
   }

@@ -7,7 +7,8 @@ import { migrate, type Migration } from './migrate.ts';
  * what it applied, and exits non-zero on a failure. `label` names the service in the output.
  */
 export async function migrateFromCli(label: string, migrations: Migration[]): Promise<void> {
-  const pool = createPool(loadStackConfig().postgres, { max: 1 });
+  // A migration may run long (an index on a big table): no statement or answer timeout here.
+  const pool = createPool(loadStackConfig().postgres, { max: 1, statement_timeout: 0, query_timeout: 0 });
   try {
     const applied = await migrate(pool, migrations);
     console.log(`[db] ${label}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema is up to date'}`);

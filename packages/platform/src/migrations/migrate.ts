@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
+import { checkOutClient } from '../postgres/transaction.ts';
 
 export interface Migration {
   /** Unique across every folder, e.g. "outbox/001_outbox.sql". */
@@ -24,7 +25,9 @@ const MIGRATION_LOCK_KEY = 7_401_122;
  * An advisory lock keeps two processes starting at once from applying the same file twice.
  */
 export async function migrate(pool: Pool, migrations: Migration[]): Promise<string[]> {
-  const client = await pool.connect();
+  // Guarded while out of the pool: a connection that dies mid-migration fails the run, not the process.
+  const checkedOut = await checkOutClient(pool);
+  const client = checkedOut.client;
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -40,14 +43,14 @@ export async function migrate(pool: Pool, migrations: Migration[]): Promise<stri
         await client.query('INSERT INTO evergreen_migrations (id) VALUES ($1)', [migration.id]);
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => checkedOut.discard(rollbackError as Error));
         throw new Error(`migration ${migration.id} failed: ${(error as Error).message}`, { cause: error });
       }
       applied.push(migration.id);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    client.release();
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((error: unknown) => checkedOut.discard(error as Error));
+    checkedOut.release();
   }
   return applied;
 }

@@ -9,10 +9,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(notReadyBecause: () => Promise<string | undefined>) {
+async function start(notReadyBecause: () => Promise<string | undefined>, notLiveBecause?: () => string | undefined) {
   const registry = new Registry();
   new Counter({ name: 'evergreen_test_total', help: 'a test counter', registers: [registry] }).inc(3);
-  server = await startOpsServer({ host: '127.0.0.1', port: 0, logger: createLogger('test', 'silent'), registry, notReadyBecause, details: () => ({ applied: 7 }) });
+  server = await startOpsServer({ host: '127.0.0.1', port: 0, logger: createLogger('test', 'silent'), registry, notReadyBecause, notLiveBecause, details: () => ({ applied: 7 }) });
   return (path: string) => fetch(`http://127.0.0.1:${server?.port}${path}`);
 }
 
@@ -33,6 +33,16 @@ describe('the ops server', () => {
     expect(await down.json()).toEqual({ status: 'not ready', reason: 'redis: connection refused' });
     reason = undefined;
     expect((await get('/ready')).status).toBe(200);
+  });
+
+  it('answers /health with 503 and the reason once the process can no longer work (it is about to be restarted)', async () => {
+    let dead: string | undefined;
+    const get = await start(async () => undefined, () => dead);
+    expect((await get('/health')).status).toBe(200);
+    dead = 'the kafkajs consumer crashed and will not restart';
+    const response = await get('/health');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'not live', reason: 'the kafkajs consumer crashed and will not restart', applied: 7 });
   });
 
   it('turns a readiness check that throws into 503 with its message', async () => {

@@ -11,6 +11,12 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Resolves to a reason when the process should not get traffic or work yet; undefined when ready. */
   notReadyBecause(): Promise<string | undefined>;
+  /**
+   * A reason when the process can no longer do its work and must be restarted (liveness fails:
+   * /health answers 503); undefined while it is alive. Without it, /health answers 200 while the
+   * process answers at all.
+   */
+  notLiveBecause?(): string | undefined;
   /** Extra fields for /health, e.g. counters. */
   details?(): Record<string, unknown>;
 }
@@ -21,7 +27,7 @@ export interface OpsServer {
 }
 
 /**
- * The operational endpoints of a worker process: /health (liveness: the process answers),
+ * The operational endpoints of a worker process: /health (liveness: the process answers and can still work),
  * /ready (readiness: its dependencies answer) and /metrics (Prometheus text format).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
@@ -29,8 +35,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const server: Server = createServer((request, response) => {
     const route = async () => {
       switch (request.url) {
-        case '/health':
+        case '/health': {
+          const dead = options.notLiveBecause?.();
+          if (dead !== undefined) return json(503, { status: 'not live', reason: dead, ...options.details?.() });
           return json(200, { status: 'ok', ...options.details?.() });
+        }
         case '/ready': {
           const reason = await options.notReadyBecause().catch((error: unknown) => `readiness check failed: ${(error as Error).message}`);
           return reason === undefined ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason });

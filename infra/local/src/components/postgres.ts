@@ -2,6 +2,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
+import { pollUntil } from '@evergreen/platform';
 import type { Component, StackContext } from '../component.ts';
 import { logFile } from '../layout.ts';
 import { runningPid } from '../processes.ts';
@@ -118,8 +119,22 @@ export function postgres(context: StackContext): PostgresComponent {
     async start() {
       await initialise();
       const options = `-c port=${settings.port} -c listen_addresses=${settings.host} -c unix_socket_directories=${socketDir}`;
-      // pg_ctl -w returns once the server accepts connections, or fails with the reason.
-      await run(`${binDir}/pg_ctl`, ['-D', dataDir, '-l', logPath, '-o', options, '-w', '-t', '120', 'start'], { asUser });
+      // pg_ctl -w returns once the server accepts connections, or fails with the reason. Right after
+      // a crash (kill -9) a start can fail for a while and then succeed: the dead server's backends
+      // are still exiting, or its port is held by a connection in TIME-WAIT. Tried again until then.
+      let lastError: unknown;
+      const started = await pollUntil(
+        () =>
+          run(`${binDir}/pg_ctl`, ['-D', dataDir, '-l', logPath, '-o', options, '-w', '-t', '120', 'start'], { asUser }).then(
+            () => true,
+            (error: unknown) => {
+              lastError = error;
+              return false;
+            },
+          ),
+        { description: 'PostgreSQL to start', timeoutMs: 90_000, intervalMs: 2_000 },
+      ).catch(() => false);
+      if (!started) throw lastError;
       await ensureRoleAndDatabases();
     },
     async stop() {

@@ -18,9 +18,9 @@ describe('Supervisor', () => {
     const lines: string[] = [];
     supervisor = new Supervisor({ services: [steady, crashing], policy: { initialMs: 20, maxMs: 80, healthyAfterMs: 60_000 }, write: (line) => lines.push(line) });
     supervisor.start();
-    const steadyPid = await pollUntil(() => supervisor?.pids().steady, { description: 'steady to start', timeoutMs: 5_000, intervalMs: 10 });
+    const steadyPid = await pollUntil(() => supervisor?.pids().steady, { description: 'steady to start', timeoutMs: 20_000, intervalMs: 10 });
 
-    await pollUntil(() => (supervisor?.restarts().crashing ?? 0) >= 4, { description: 'four restarts of the crashing service', timeoutMs: 10_000, intervalMs: 10 });
+    await pollUntil(() => (supervisor?.restarts().crashing ?? 0) >= 4, { description: 'four restarts of the crashing service', timeoutMs: 30_000, intervalMs: 10 });
 
     expect(supervisor.pids().steady).toBe(steadyPid);
     expect(supervisor.restarts().steady).toBe(0);
@@ -32,11 +32,11 @@ describe('Supervisor', () => {
   it('restarts a service killed with SIGKILL', async () => {
     supervisor = new Supervisor({ services: [steady], policy: { initialMs: 10, maxMs: 10, healthyAfterMs: 60_000 }, write: () => undefined });
     supervisor.start();
-    const first = await pollUntil(() => supervisor?.pids().steady, { description: 'steady to start', timeoutMs: 5_000, intervalMs: 10 });
+    const first = await pollUntil(() => supervisor?.pids().steady, { description: 'steady to start', timeoutMs: 20_000, intervalMs: 10 });
 
     process.kill(first, 'SIGKILL');
 
-    const second = await pollUntil(() => (supervisor?.restarts().steady === 1 ? supervisor.pids().steady : undefined), { description: 'a restart', timeoutMs: 5_000, intervalMs: 10 });
+    const second = await pollUntil(() => (supervisor?.restarts().steady === 1 ? supervisor.pids().steady : undefined), { description: 'a restart', timeoutMs: 20_000, intervalMs: 10 });
     expect(second).not.toBe(first);
   });
 
@@ -44,7 +44,7 @@ describe('Supervisor', () => {
     const lines: string[] = [];
     supervisor = new Supervisor({ services: [steady, { ...steady, name: 'other' }], policy: { initialMs: 10, maxMs: 10, healthyAfterMs: 60_000 }, write: (line) => lines.push(line) });
     supervisor.start();
-    await pollUntil(() => lines.filter((line) => line.endsWith('| up')).length === 2, { description: 'both to start', timeoutMs: 5_000, intervalMs: 10 });
+    await pollUntil(() => lines.filter((line) => line.endsWith('| up')).length === 2, { description: 'both to start', timeoutMs: 20_000, intervalMs: 10 });
 
     await supervisor.stop();
 

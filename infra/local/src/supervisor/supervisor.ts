@@ -74,7 +74,8 @@ export class Supervisor {
           this.say(`${entry.spec.name} did not stop within ${this.options.stopTimeoutMs ?? 35_000} ms; killing it`);
           child.kill('SIGKILL');
         }, this.options.stopTimeoutMs ?? 35_000);
-        child.once('exit', () => {
+        // 'close', not 'exit': its last lines are written out before stop() returns.
+        child.once('close', () => {
           clearTimeout(kill);
           resolve();
         });
@@ -103,7 +104,8 @@ export class Supervisor {
       createInterface({ input: stream }).on('line', (line) => this.options.write(`${this.prefix(spec.name, index)}${line}`));
     }
     child.on('error', (error) => this.say(`${spec.name} could not be started: ${error.message}`));
-    child.on('exit', (code, signal) => {
+    // 'close' comes after the output is read to the end, so a crash's last words precede the restart line.
+    child.on('close', (code, signal) => {
       if (this.stopping) return;
       const ranForMs = Date.now() - entry.startedAt;
       entry.failures = failuresAfterExit(this.policy, entry.failures, ranForMs);

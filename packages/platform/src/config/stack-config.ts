@@ -42,11 +42,22 @@ export interface StackConfig {
   };
   registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
   topics: { prefix: string; partitions: number };
-  api: { host: string; port: number; url: string; readYourWritesTimeoutMs: number };
+  api: {
+    host: string;
+    port: number;
+    url: string;
+    readYourWritesTimeoutMs: number;
+    /** How long an Idempotency-Key's answer is kept and replayed, in hours (EVERGREEN_IDEMPOTENCY_TTL_HOURS). */
+    idempotencyTtlHours: number;
+  };
   populator: { port: number };
   /** The periodic verification of read models against PostgreSQL (packages/consistency). */
   consistency: { verifyIntervalMs: number; verifyGraceMs: number };
   activityLog: { port: number };
+  /** Every consumer (packages/consumer): how long a partition may retry one record before /ready fails. */
+  consumers: { stuckAfterMs: number };
+  /** services/relay-monitor: its ops port, how often it polls, how long the slot may be missing or inactive before /ready fails. */
+  relayMonitor: { port: number; pollIntervalMs: number; slotGraceMs: number };
   logLevel: string;
   versions: PinnedVersions;
 }
@@ -93,6 +104,11 @@ function reader(env: Record<string, string>) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
     return value;
   };
+  const hours = (name: string, max: number): number => {
+    const value = positiveInt(name);
+    if (value > max) throw new ConfigError(name, `must be at most ${max} hours, got "${value}"`);
+    return value;
+  };
   const heap = (name: string): string => {
     const raw = text(name);
     if (!/^\d+[mgMG]$/.test(raw)) throw new ConfigError(name, `must be a JVM heap size like 512m or 1g, got "${raw}"`);
@@ -117,14 +133,14 @@ function reader(env: Record<string, string>) {
     if (!/^[a-z0-9_]{1,63}$/.test(raw)) throw new ConfigError(name, `must be a replication slot name (lower-case letters, digits and _, at most 63), got "${raw}"`);
     return raw;
   };
-  return { text, port, positiveInt, heap, redisDb, appendFsync, slotName };
+  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName };
 }
 
 /** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
 export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
   const repoRoot = findRepoRoot();
   const env = loadStackEnv(environment, repoRoot);
-  const { text, port, positiveInt, heap, redisDb, appendFsync, slotName } = reader(env);
+  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName } = reader(env);
 
   const kafkaHost = text('EVERGREEN_KAFKA_HOST');
   const kafkaPort = port('EVERGREEN_KAFKA_PORT');
@@ -176,10 +192,23 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       heap: heap('EVERGREEN_REGISTRY_HEAP'),
     },
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
-    api: { host: apiHost, port: apiPort, url: `http://${apiHost}:${apiPort}`, readYourWritesTimeoutMs: positiveInt('EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS') },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      url: `http://${apiHost}:${apiPort}`,
+      readYourWritesTimeoutMs: positiveInt('EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS'),
+      // At most a year: the keys are a retry window, not an archive.
+      idempotencyTtlHours: hours('EVERGREEN_IDEMPOTENCY_TTL_HOURS', 8_760),
+    },
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
+    consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS') },
+    relayMonitor: {
+      port: port('EVERGREEN_RELAY_MONITOR_PORT'),
+      pollIntervalMs: positiveInt('EVERGREEN_RELAY_POLL_INTERVAL_MS'),
+      slotGraceMs: positiveInt('EVERGREEN_RELAY_SLOT_GRACE_MS'),
+    },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {
       kafka: text('KAFKA_VERSION'),

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { connectorIsUp, describeRelay, formatBytes, relayProblems, slotIsDown } from './assess.ts';
-import type { ConnectorReading, RelayHealth, SlotReading } from './read.ts';
+import type { ConnectorReading, RelayHealth } from './read.ts';
+import { ACTIVE_SLOT } from './testing.ts';
 
 const running: ConnectorReading = { kind: 'found', name: 'evergreen-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] };
-const activeSlot: Extract<SlotReading, { kind: 'found' }> = {
-  kind: 'found',
-  name: 'evergreen_outbox',
-  database: 'evergreen',
-  active: true,
-  activePid: 4242,
-  walStatus: 'reserved',
-  lagBytes: 824,
-  retainedWalBytes: 4_520,
-  safeWalSizeBytes: 4 * 1024 ** 3,
-};
+const activeSlot = ACTIVE_SLOT;
 
 function health(overrides: Partial<RelayHealth> = {}): RelayHealth {
   return { checkedAt: new Date(), connector: running, slot: activeSlot, heartbeat: { kind: 'found', beatAt: new Date(), ageSeconds: 3 }, ...overrides };

@@ -1,20 +1,11 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@evergreen/platform';
-import type { RelayHealth, SlotReading } from '@evergreen/relay-health';
+import type { RelayHealth } from '@evergreen/relay-health';
 import { startRelayMonitor, type RelayMonitor } from './monitor.ts';
+import { ACTIVE_SLOT } from '@evergreen/relay-health/testing';
 
-const activeSlot: Extract<SlotReading, { kind: 'found' }> = {
-  kind: 'found',
-  name: 'evergreen_outbox',
-  database: 'evergreen',
-  active: true,
-  activePid: 4242,
-  walStatus: 'reserved',
-  lagBytes: 824,
-  retainedWalBytes: 4_520,
-  safeWalSizeBytes: 4_303_303_632,
-};
+const activeSlot = ACTIVE_SLOT;
 
 const healthy: RelayHealth = {
   checkedAt: new Date(),
@@ -77,7 +68,7 @@ describe('the relay monitor', () => {
     expect(await t.metric('evergreen_relay_slot_active{slot="evergreen_outbox"}')).toBe(1);
     expect(await t.metric('evergreen_relay_slot_lag_bytes{slot="evergreen_outbox"}')).toBe(824);
     expect(await t.metric('evergreen_relay_slot_retained_wal_bytes{slot="evergreen_outbox"}')).toBe(4_520);
-    expect(await t.metric('evergreen_relay_slot_safe_wal_size_bytes{slot="evergreen_outbox"}')).toBe(4_303_303_632);
+    expect(await t.metric('evergreen_relay_slot_safe_wal_size_bytes{slot="evergreen_outbox"}')).toBe(4 * 1024 ** 3);
     expect(await t.metric('evergreen_relay_slot_wal_status{slot="evergreen_outbox",status="reserved"}')).toBe(1);
     expect(await t.metric('evergreen_relay_slot_wal_status{slot="evergreen_outbox",status="lost"}')).toBe(0);
     expect(await t.metric('evergreen_relay_heartbeat_age_seconds{connector="evergreen-outbox"}')).toBe(3.5);

@@ -210,8 +210,12 @@ describe('every service survives a restart of every dependency', () => {
       await pollUntil(() => target.pid() === undefined, { description: `${component} (pid ${pid}) to die`, timeoutMs: 10_000, intervalMs: 20 });
       say(`killed ${component} (pid ${pid}) after ${load.writes} acknowledged writes`);
       await pause(OUTAGE_MS);
-      await stackUp(stack, say);
+      // Back is when the killed component answers; stackUp may go on restarting others that fell
+      // with it (the registry keeps its schemas in PostgreSQL), while the load goes on.
+      const restoring = stackUp(stack, say);
+      await pollUntil(() => target.isHealthy(), { description: `${component} to answer again`, timeoutMs: 120_000, intervalMs: 100 });
       backAt = Date.now();
+      await restoring;
       say(`${component} back after ${((backAt - killedAt) / 1000).toFixed(1)} s`);
       await whileServicesRun(() => load.writes >= WRITES_PER_SCENARIO, `${WRITES_PER_SCENARIO} acknowledged writes`, 60_000);
     } finally {

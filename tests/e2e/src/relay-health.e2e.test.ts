@@ -122,7 +122,12 @@ describe('the relay monitor watches the real relay', () => {
       );
       expect(notReady.reason).toContain(`connector ${connectorName} is PAUSED`);
       expect(await metric('evergreen_relay_connector_up', { connector: connectorName })).toBe(0);
-      expect(await metric('evergreen_relay_task_state', { connector: connectorName, task: '0', state: 'PAUSED' })).toBe(1);
+      // The task follows the connector into PAUSED a moment later (sooner when it was not just restarting).
+      await pollUntil(async () => (await metric('evergreen_relay_task_state', { connector: connectorName, task: '0', state: 'PAUSED' })) === 1, {
+        description: `the monitor to see task 0 of ${connectorName} PAUSED`,
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       // A paused task keeps its replication connection: the slot alone would not tell.
       expect(await metric('evergreen_relay_slot_active', { slot })).toBe(1);
 

@@ -141,7 +141,16 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   const kafka = new Kafka({ clientId: name, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
   // Smaller fetches than kafkajs' 1 MiB per partition: as fast here, and a third of the memory,
   // since every fetched batch is held decompressed until all its slices are applied.
-  const consumer = kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: options.maxBytesPerPartition ?? 256 * 1024 });
+  // A member that died (kill -9) holds its partitions until its session times out; kafkajs'
+  // 30 s default kept a killed populator's partitions, and a restarted broker's groups, unread for
+  // half a minute. 10 s is enough here: batches heartbeat between slices and while they retry.
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 256 * 1024,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2_000,
+    rebalanceTimeout: 20_000,
+  });
   // The Java-compatible partitioner sends a dead letter's key to the partition number the relay's
   // (Java) producer chose for the original, keeping one key's dead letters in order.
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

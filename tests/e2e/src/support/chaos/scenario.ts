@@ -44,10 +44,11 @@ export interface ScenarioContext {
 
 /** Sums a counter across restarts of the process that exports it: a drop means it started again from zero. */
 class CounterAcrossRestarts {
-  private last = 0;
+  private last: number | undefined;
   total = 0;
   observe(value: number): void {
-    this.total += value >= this.last ? value - this.last : value;
+    // The first reading is the baseline: what the process counted before the scenario is not ours.
+    if (this.last !== undefined) this.total += value >= this.last ? value - this.last : value;
     this.last = value;
   }
 }
@@ -73,7 +74,11 @@ export async function runScenario(context: ScenarioContext, fault: Fault): Promi
   const ledger = new Ledger();
   const load = new LoadGenerator({ apiUrl: context.apiUrl, ledger, concurrency: context.concurrency });
   const duplicates = new CounterAcrossRestarts();
-  const sample = async () => duplicates.observe(await context.duplicatesCounter().catch(() => 0));
+  // A reading that fails (the populator restarting) is skipped, not taken as zero.
+  const sample = async () => {
+    const value = await context.duplicatesCounter().catch(() => undefined);
+    if (value !== undefined) duplicates.observe(value);
+  };
   await sample();
   const sampler = setInterval(() => void sample(), 250);
   let backAt = 0;

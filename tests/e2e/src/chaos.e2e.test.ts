@@ -8,6 +8,7 @@ import { builtServices, localStack, stackUp, Supervisor, type LocalStack } from 
 import { Kafka, logLevel } from 'kafkajs';
 import { aggregateTopic, createPool, findRepoRoot, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
 import { formatLedger, runScenario, type Fault, type ScenarioContext, type ScenarioResult } from './support/chaos/scenario.ts';
+import { waitUntilGroupCaughtUp } from './support/caught-up.ts';
 
 // Issue #11: `npm run chaos` kill -9s each component in turn under a bounded mixed load through
 // the API and checks that every acknowledged write reached the cache and the activity log at its
@@ -45,21 +46,12 @@ describe(`chaos: kill -9 under load (${FULL ? 'full' : 'short form'})`, () => {
     redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     await pollUntil(allReady, { description: 'the supervised services to be ready', timeoutMs: 120_000, intervalMs: 250 });
-    // A fresh group reads the topic from offset 0, which earlier suites filled: caught up first, so
-    // the ledger's "duplicates absorbed" counts only what a fault made the relay send twice.
     const admin = new Kafka({ clientId: 'evergreen-e2e-chaos', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const topic = aggregateTopic(config, 'user');
-      const groupId = process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-cache-populator';
-      const ends = await admin.fetchTopicOffsets(topic);
-      await pollUntil(
-        async () => {
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          return ends.every(({ partition, high }) => high === '0' || BigInt(committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1') >= BigInt(high));
-        },
-        { description: `the cache populator (${groupId}) to catch up with ${topic}`, timeoutMs: 120_000, intervalMs: 250 },
-      );
+      // A fresh group reads the topic from offset 0, which earlier suites filled: caught up first, so
+      // the ledger's "duplicates absorbed" counts only what a fault made the relay send twice.
+      await waitUntilGroupCaughtUp(admin, process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-cache-populator', [aggregateTopic(config, 'user')], 120_000);
     } finally {
       await admin.disconnect();
     }

@@ -11,6 +11,7 @@ import { aggregateTopic, createLogger, createPool, loadStackConfig, pollUntil, t
 import { buildApp } from '@evergreen/registration-api';
 import { Kafka, logLevel } from 'kafkajs';
 import { RecordTap, type TappedRecord } from './record-tap.ts';
+import { waitUntilGroupCaughtUp } from './caught-up.ts';
 
 /** The writer side, the consumer side and a tap on the relay's topic, all in this process against the real stack. */
 export interface Harness {
@@ -73,16 +74,7 @@ export async function startHarness(): Promise<Harness> {
         { description: `group ${groupId} to commit past ${record.topic}/${record.partition}@${record.offset}`, timeoutMs, intervalMs: 100 },
       );
     },
-    async waitUntilCaughtUp(group, timeoutMs = 60_000) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await pollUntil(
-        async () => {
-          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-          return ends.every(({ partition, high }) => BigInt(committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1') >= BigInt(high) || high === '0');
-        },
-        { description: `group ${group} to catch up with ${topic}`, timeoutMs, intervalMs: 200 },
-      );
-    },
+    waitUntilCaughtUp: (group, timeoutMs) => waitUntilGroupCaughtUp(admin, group, [topic], timeoutMs),
     async close() {
       await Promise.all([populator.stop(), tap.stop(), admin.disconnect()]);
       await app.close();

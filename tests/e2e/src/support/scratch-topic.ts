@@ -3,9 +3,10 @@ import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer 
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { relayTopics } from '@evergreen/connect-config';
 import { deadLetterTopic, retryTopic } from '@evergreen/consumer';
-import { loadStackEnv, pollUntil, type StackConfig } from '@evergreen/platform';
+import { loadStackEnv, type StackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
+import { waitUntilGroupCaughtUp } from './caught-up.ts';
 
 export { lifecycleOf, type SyntheticEvent } from '@evergreen/schemas/testing';
 
@@ -75,20 +76,7 @@ export class ScratchTopic {
    * its end: everything produced (and replayed) so far was handled.
    */
   async waitUntilCaughtUp(groupId: string, timeoutMs = 60_000): Promise<void> {
-    await pollUntil(
-      async () => {
-        for (const topic of [this.topic, this.retryTopic]) {
-          const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
-          const done = ends.every(({ partition, high }) => {
-            const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-            return high === '0' || BigInt(at) >= BigInt(high);
-          });
-          if (!done) return false;
-        }
-        return true;
-      },
-      { description: `group ${groupId} to catch up with ${this.topic} and ${this.retryTopic}`, timeoutMs, intervalMs: 200 },
-    );
+    await waitUntilGroupCaughtUp(this.admin, groupId, [this.topic, this.retryTopic], timeoutMs);
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,21 @@
+import type { Admin } from 'kafkajs';
+import { pollUntil } from '@evergreen/platform';
+
+/**
+ * Waits until a group has committed, on every partition of each topic, up to where the topic ends
+ * now: everything produced so far was handled (applied, found stale or dead-lettered).
+ */
+export async function waitUntilGroupCaughtUp(admin: Admin, groupId: string, topics: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
+  await pollUntil(
+    async () => {
+      for (const { topic, partitions } of ends) {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const done = partitions.every(({ partition, high }) => high === '0' || BigInt(committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1') >= BigInt(high));
+        if (!done) return false;
+      }
+      return true;
+    },
+    { description: `group ${groupId} to catch up with ${topics.join(' and ')}`, timeoutMs, intervalMs: 200 },
+  );
+}

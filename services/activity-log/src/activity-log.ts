@@ -98,11 +98,12 @@ export function createGenerationalActivityLog(options: GenerationalActivityLogOp
 /** What `npm run rebuild -- activity-log` rebuilds: the activity log's own consumer, for the next generation. */
 export function activityLogRebuildTarget(options: Omit<ActivityLogOptions, 'groupId' | 'generation' | 'metrics'> & { baseGroupId?: string }): RebuildTarget {
   const metrics = new ConsumerMetrics(options.registry);
+  const groupId = (generation: number) => activityLogNamespace(generation, options.baseGroupId).groupId;
   return {
     store: activityLogGenerations(options.pool),
     topics: [options.topic],
     brokers: options.brokers,
-    groupId: (generation) => activityLogNamespace(generation, options.baseGroupId).groupId,
-    consumerFor: (generation) => createActivityLog({ ...options, generation, groupId: activityLogNamespace(generation, options.baseGroupId).groupId, metrics }),
+    groupId,
+    consumerFor: (generation) => createActivityLog({ ...options, generation, groupId: groupId(generation), metrics }),
   };
 }

@@ -82,11 +82,12 @@ export function createGenerationalCachePopulator(options: GenerationalCachePopul
 /** What `npm run rebuild -- cache-populator` rebuilds: the populator's own consumer, for the next generation. */
 export function cacheRebuildTarget(options: Omit<CachePopulatorOptions, 'groupId' | 'generation' | 'metrics'> & { baseGroupId?: string }): RebuildTarget {
   const metrics = new ConsumerMetrics(options.registry);
+  const groupId = (generation: number) => userKeyspace(generation, options.baseGroupId).groupId;
   return {
     store: userCacheGenerations(options.redis),
     topics: [options.topic],
     brokers: options.brokers,
-    groupId: (generation) => userKeyspace(generation, options.baseGroupId).groupId,
-    consumerFor: (generation) => createCachePopulator({ ...options, generation, groupId: userKeyspace(generation, options.baseGroupId).groupId, metrics }),
+    groupId,
+    consumerFor: (generation) => createCachePopulator({ ...options, generation, groupId: groupId(generation), metrics }),
   };
 }

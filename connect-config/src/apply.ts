@@ -1,5 +1,5 @@
-import kafkajs, { Kafka, logLevel } from 'kafkajs';
-import { pollUntil, type StackConfig } from '@evergreen/platform';
+import kafkajs, { logLevel } from 'kafkajs';
+import { createKafka, pollUntil, type StackConfig } from '@evergreen/platform';
 import type { ConnectorDefinition, TopicDefinition } from './connector.ts';
 
 export interface ConnectorStatus {
@@ -23,7 +23,7 @@ export interface TopicsEnsured {
  * existing topics are left as they are: adding partitions moves keys, and so breaks per-key order.
  */
 export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: TopicDefinition[]): Promise<TopicsEnsured> {
-  const admin = new Kafka({ clientId: 'evergreen-connect-apply', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+  const admin = createKafka({ clientId: 'evergreen-connect-apply', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

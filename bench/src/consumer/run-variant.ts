@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { AvroSerde } from '@evergreen/avro-serde';
-import { loadStackConfig, pollUntil } from '@evergreen/platform';
+import { createKafka, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { isVariantName, VARIANTS } from './variants.ts';
 
 // One variant in a process of its own, so its peak RSS is its own and no variant warms the next
@@ -32,7 +32,7 @@ const doneAt = performance.now();
 const processed = await running.processed();
 await running.stop();
 
-const admin = new Kafka({ clientId: 'bench-admin', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+const admin = createKafka({ clientId: 'bench-admin', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
 await admin.connect();
 await admin.deleteGroups([groupId]).catch(() => undefined);
 await admin.disconnect();

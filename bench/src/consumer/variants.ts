@@ -1,9 +1,9 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { logLevel, type Consumer } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { Registry, type Counter } from 'prom-client';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { createCachePopulator } from '@evergreen/cache-populator';
-import { createLogger, type StackConfig } from '@evergreen/platform';
+import { createKafka, createLogger, type StackConfig } from '@evergreen/platform';
 import { allEventSchemas } from '@evergreen/schemas';
 
 /** A way of getting the topic into Redis, against a fresh consumer group. */
@@ -56,7 +56,7 @@ function framework({ config, serde, redis, topic, groupId }: VariantSettings): V
 
 function naive({ config, serde, redis, topic, groupId }: VariantSettings, partitionsConsumedConcurrently: number): Variant {
   const readers = allEventSchemas().map((schema) => schema.type);
-  const consumer = new Kafka({ clientId: 'bench-naive', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).consumer({ groupId });
+  const consumer = createKafka({ clientId: 'bench-naive', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).consumer({ groupId });
   let processed = 0;
   return {
     consumer,

@@ -1,6 +1,6 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { SerdeError, SerdeErrorCode, type AvroSerde } from '@evergreen/avro-serde';
-import type { Logger } from '@evergreen/platform';
+import { createKafka, type Logger } from '@evergreen/platform';
 import type avro from 'avsc';
 import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions, type RetryHooks } from './backoff.ts';
 import { deadLetterRecord, mainTopicOf, RETRY_GROUP_HEADER, retryTopic } from './dead-letter.ts';
@@ -138,7 +138,7 @@ function deletionMarkerTtlOf<Op>(options: ConsumerOptions<Op>): number | undefin
  */
 export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): ProjectionConsumer {
   const { name, logger, metrics, sink } = options;
-  const kafka = new Kafka({ clientId: name, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
+  const kafka = createKafka({ clientId: name, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
   // Smaller fetches than kafkajs' 1 MiB per partition: as fast here, and a third of the memory,
   // since every fetched batch is held decompressed until all its slices are applied.
   // A member that died (kill -9) holds its partitions until its session times out; kafkajs'

@@ -18,3 +18,4 @@ export { parseTraceparent, traceIdOf, withTraceContext, activeTraceContext } fro
 export { startOpsServer } from './ops/ops-server.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';
+export { createKafka } from './kafka/client.ts';

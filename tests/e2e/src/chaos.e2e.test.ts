@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtServices, localStack, stackUp, Supervisor, type LocalStack } from '@evergreen/local-stack';
-import { Kafka, logLevel } from 'kafkajs';
-import { aggregateTopic, createPool, findRepoRoot, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
+import { logLevel } from 'kafkajs';
+import { aggregateTopic, createKafka, createPool, findRepoRoot, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
 import { formatLedger, runScenario, type Fault, type ScenarioContext, type ScenarioResult } from './support/chaos/scenario.ts';
 import { waitUntilGroupCaughtUp } from './support/caught-up.ts';
 
@@ -46,7 +46,7 @@ describe(`chaos: kill -9 under load (${FULL ? 'full' : 'short form'})`, () => {
     redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     await pollUntil(allReady, { description: 'the supervised services to be ready', timeoutMs: 120_000, intervalMs: 250 });
-    const admin = new Kafka({ clientId: 'evergreen-e2e-chaos', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = createKafka({ clientId: 'evergreen-e2e-chaos', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       // A fresh group reads the topic from offset 0, which earlier suites filled: caught up first, so

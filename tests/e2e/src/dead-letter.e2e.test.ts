@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type IHeaders, type Message, type Producer } from 'kafkajs';
+import { logLevel, Partitioners, type IHeaders, type Message, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AvroSerde, frame } from '@evergreen/avro-serde';
 import { userCacheHandlers } from '@evergreen/cache-populator';
 import { ConsumerMetrics, createProjectionConsumer, DEAD_LETTER_HEADERS, deadLetterTopic, RedisVersionedSink, RETRY_GROUP_HEADER, retryTopic, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
-import { createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { createKafka, createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { eventSchema, topicSchema, type TopicSchema } from '@evergreen/schemas';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
 import { Registry } from 'prom-client';
@@ -50,7 +50,7 @@ describe('poison records on the user topic', () => {
     dlq = new RecordTap(h.config.kafka.brokers, deadLetterTopic(h.topic));
     retry = new RecordTap(h.config.kafka.brokers, retryTopic(h.topic));
     // The relay's (Java) partitioner, so each key lands where Debezium would put it.
-    producer = new Kafka({ clientId: 'evergreen-e2e-poison', brokers: h.config.kafka.brokers, logLevel: logLevel.ERROR }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    producer = createKafka({ clientId: 'evergreen-e2e-poison', brokers: h.config.kafka.brokers, logLevel: logLevel.ERROR }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await Promise.all([dlq.start(), retry.start(), producer.connect()]);
   });
   afterAll(async () => {
@@ -243,7 +243,7 @@ describe('poison records on the user topic', () => {
   });
 
   async function offsetsOf(topic: string): Promise<string[]> {
-    const admin = new Kafka({ clientId: 'evergreen-e2e-offsets', brokers: h.config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+    const admin = createKafka({ clientId: 'evergreen-e2e-offsets', brokers: h.config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
     await admin.connect();
     try {
       return (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map(({ high }) => high);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStackUp, localStack, stackUp, type LocalStack } from '@evergreen/local-stack';
-import { aggregateTopic, createPool, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { aggregateTopic, createKafka, createPool, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { activeUserKeyspace, parseCachedUser } from '@evergreen/user-read-model';
 import { spawnPopulator, spawnService, type PopulatorProcess, type ServiceProcess } from './support/service-process.ts';
 
@@ -144,7 +144,7 @@ describe('every service survives a restart of every dependency', () => {
 
   /** Waits until the populator's group has committed every partition up to where the topic ends now. */
   async function populatorCaughtUp(timeoutMs: number): Promise<void> {
-    const admin = new Kafka({ clientId: 'evergreen-e2e-restarts', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = createKafka({ clientId: 'evergreen-e2e-restarts', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       const ends = await admin.fetchTopicOffsets(topic);

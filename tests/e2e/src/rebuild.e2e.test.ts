@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activityLogGenerations, activityLogMigrations, createGenerationalActivityLog } from '@evergreen/activity-log';
@@ -10,7 +10,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { cacheRebuildTarget, createGenerationalCachePopulator } from '@evergreen/cache-populator';
 import { rebuildProjection, type GenerationalConsumer } from '@evergreen/consumer';
 import { createOutbox } from '@evergreen/outbox';
-import { aggregateTopic, createLogger, createPool, findRepoRoot, loadStackConfig, migrate, pollUntil } from '@evergreen/platform';
+import { aggregateTopic, createKafka, createLogger, createPool, findRepoRoot, loadStackConfig, migrate, pollUntil } from '@evergreen/platform';
 import { buildApp } from '@evergreen/registration-api';
 import { parseCachedUser, readActiveUserGeneration, userKey, userKeyspace, type CachedUser } from '@evergreen/user-read-model';
 import type { UserRow } from '@evergreen/user-aggregate';
@@ -73,7 +73,7 @@ describe('npm run rebuild: blue-green rebuild of the cache and the activity log 
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: REBUILD_REDIS_DB });
   // Others restart the stack's Redis now and then; ioredis reconnects, and the framework retries.
   redis.on('error', () => undefined);
-  const admin: Admin = new Kafka({ clientId: 'evergreen-e2e-rebuild', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+  const admin: Admin = createKafka({ clientId: 'evergreen-e2e-rebuild', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   const quickRetry = { initialMs: 50, maxMs: 1_000 };
   let app: FastifyInstance;
   let populator: GenerationalConsumer;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createCachePopulator, userCacheHandlers } from '@evergreen/cache-populator';
 import { ConsumerMetrics, createProjectionConsumer, deadLetterTopic, PoisonRecordError, RedisVersionedSink, RETRY_GROUP_HEADER, TopicSetupError, type Handler, type ProjectionConsumer, type Sink, type VersionedOperation } from '@evergreen/consumer';
-import { createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { createKafka, createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
 import { sumOf } from './support/consumer-fixture.ts';
 import { runDlqCli } from './support/dlq-cli.ts';
@@ -34,7 +34,7 @@ describe('replaying dead letters on a compacted topic', () => {
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   // One partition, so a handful of filler records rolls the segment that holds both users.
   const scratch = new ScratchTopic(config, serde, 1);
-  const kafka = new Kafka({ clientId: 'evergreen-e2e-compaction', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  const kafka = createKafka({ clientId: 'evergreen-e2e-compaction', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
   const admin: Admin = kafka.admin();
   const dlq = new RecordTap(config.kafka.brokers, deadLetterTopic(scratch.topic));
   const running: ProjectionConsumer[] = [];

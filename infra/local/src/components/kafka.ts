@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { renderTemplate } from '@evergreen/platform';
+import { logLevel } from 'kafkajs';
+import { createKafka, renderTemplate } from '@evergreen/platform';
 import type { Component, StackContext } from '../component.ts';
 import type { Distributions } from '../provision.ts';
 import { run } from '../shell.ts';
 import { jvmDaemon } from './jvm-daemon.ts';
 
 export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'evergreen-stack-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 }).admin();
+  const admin = createKafka({ clientId: 'evergreen-stack-probe', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2_000 }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

@@ -1,5 +1,5 @@
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { aggregateTopic, loadStackConfig } from '@evergreen/platform';
+import { logLevel, Partitioners } from 'kafkajs';
+import { aggregateTopic, createKafka, loadStackConfig } from '@evergreen/platform';
 import { deadLetterTopic } from '../dead-letter.ts';
 import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
 import { listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
@@ -36,7 +36,7 @@ if (command.kind === 'help') {
 } else {
   const config = loadStackConfig();
   const topic = command.topic ?? deadLetterTopic(aggregateTopic(config, 'user'));
-  const kafka = new Kafka({ clientId: 'evergreen-dlq', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  const kafka = createKafka({ clientId: 'evergreen-dlq', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
   const clients: DlqClients = {
     kafka,
     admin: kafka.admin(),

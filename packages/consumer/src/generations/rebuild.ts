@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { pollUntil } from '@evergreen/platform';
+import { logLevel, type Admin } from 'kafkajs';
+import { createKafka, pollUntil } from '@evergreen/platform';
 import type { ProjectionConsumer } from '../consumer.ts';
 import type { GenerationStore } from './store.ts';
 
@@ -123,7 +123,7 @@ export async function deleteGroup(admin: Admin, groupId: string): Promise<'delet
 }
 
 function adminFor(target: RebuildTarget): Admin {
-  return new Kafka({ clientId: `${target.store.projection}-rebuild`, brokers: target.brokers, logLevel: logLevel.NOTHING }).admin();
+  return createKafka({ clientId: `${target.store.projection}-rebuild`, brokers: target.brokers, logLevel: logLevel.NOTHING }).admin();
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

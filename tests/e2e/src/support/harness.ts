@@ -7,9 +7,9 @@ import { createCachePopulator } from '@evergreen/cache-populator';
 import type { ProjectionConsumer } from '@evergreen/consumer';
 import { Registry } from 'prom-client';
 import { createOutbox, type Outbox } from '@evergreen/outbox';
-import { aggregateTopic, createLogger, createPool, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
+import { aggregateTopic, createKafka, createLogger, createPool, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
 import { buildApp } from '@evergreen/registration-api';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import { RecordTap, type TappedRecord } from './record-tap.ts';
 import { waitUntilGroupCaughtUp } from './caught-up.ts';
 
@@ -49,7 +49,7 @@ export async function startHarness(): Promise<Harness> {
   const registry = new Registry();
   const populator = createCachePopulator({ brokers: config.kafka.brokers, topic, groupId, redis, serde, logger, registry });
   const tap = new RecordTap(config.kafka.brokers, topic);
-  const admin = new Kafka({ clientId: 'evergreen-e2e-admin', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+  const admin = createKafka({ clientId: 'evergreen-e2e-admin', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   await Promise.all([populator.start(), tap.start(), admin.connect()]);
   return {
     config,

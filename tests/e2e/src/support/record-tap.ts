@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { pollUntil } from '@evergreen/platform';
+import { logLevel, type Consumer } from 'kafkajs';
+import { createKafka, pollUntil } from '@evergreen/platform';
 
 /** One Kafka record as a test looks at it. */
 export interface TappedRecord {
@@ -26,7 +26,7 @@ export class RecordTap {
     brokers: string[],
     private readonly topic: string,
   ) {
-    this.consumer = new Kafka({ clientId: 'evergreen-e2e-tap', brokers, logLevel: logLevel.ERROR }).consumer({
+    this.consumer = createKafka({ clientId: 'evergreen-e2e-tap', brokers, logLevel: logLevel.ERROR }).consumer({
       groupId: `evergreen-e2e-tap-${randomUUID()}`,
     });
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
+import { logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { relayTopics } from '@evergreen/connect-config';
 import { deadLetterTopic, retryTopic } from '@evergreen/consumer';
-import { loadStackEnv, type StackConfig } from '@evergreen/platform';
+import { createKafka, loadStackEnv, type StackConfig } from '@evergreen/platform';
 import { allTopicSchemas } from '@evergreen/schemas';
 import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
 import { waitUntilGroupCaughtUp } from './caught-up.ts';
@@ -28,7 +28,7 @@ export class ScratchTopic {
     private readonly serde: AvroSerde,
     private readonly partitions = 6,
   ) {
-    const kafka = new Kafka({ clientId: 'evergreen-e2e-scratch', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+    const kafka = createKafka({ clientId: 'evergreen-e2e-scratch', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
     this.admin = kafka.admin();
     // The relay's partitioner, so a key lands where Debezium would put it.
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

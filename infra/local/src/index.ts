@@ -5,3 +5,7 @@ export type { ServiceSpec, SupervisorOptions } from './supervisor/supervisor.ts'
 export { builtServices } from './supervisor/services.ts';
 export { DEFAULT_RESTART_POLICY } from './supervisor/backoff.ts';
 export type { RestartPolicy } from './supervisor/backoff.ts';
+export { holdNamespace, resetNamespace, prepareNamespace, assertApartFromDemo, NAMESPACE_KEYS } from './namespace.ts';
+export type { NamespaceHold } from './namespace.ts';
+export { memoryOf, descendantsOf } from './memory.ts';
+export type { ProcessMemory } from './memory.ts';

@@ -22,7 +22,8 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
-function descendantsOf(root: number): number[] {
+/** The process and all its descendants (PostgreSQL: the postmaster and its backends). */
+export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);

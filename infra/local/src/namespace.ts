@@ -1,11 +1,25 @@
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
-import { removeConnector } from '@evergreen/connect-config';
-import { pollUntil, type StackConfig } from '@evergreen/platform';
+import { AvroSerde } from '@evergreen/avro-serde';
+import { applyRelay, removeConnector } from '@evergreen/connect-config';
+import { createKafka, createPool, migrate, type Migration, pollUntil, type StackConfig } from '@evergreen/platform';
+import { registerAllSchemas } from '@evergreen/schemas';
+import { ensureDatabase, type LocalStack } from './stack.ts';
 
-/** Held by every test run for its whole length (shared), and by a reset (exclusive). */
-const NAMESPACE_LOCK = 7_401_123;
+// A namespace is a database, a topic prefix, a connector with its replication slot and a Redis
+// database of their own on the shared local stack: the end-to-end tests (tests/e2e) and the
+// end-to-end benchmark (bench/) each keep to one, so neither leaves data where `npm start` runs.
+
+/** Held by every run using a namespace for its whole length (shared), and by a reset (exclusive). */
+const NAMESPACE_LOCK_BASE = 7_401_123;
+
+/** One advisory lock per namespace, derived from its database name. */
+function namespaceLock(config: StackConfig): number {
+  let hash = 0;
+  for (const char of config.postgres.database) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000;
+  return NAMESPACE_LOCK_BASE + hash;
+}
 
 const maintenance = (config: StackConfig) => new pg.Client({ ...config.postgres, database: 'postgres', connectionTimeoutMillis: 5_000 });
 
@@ -18,23 +32,24 @@ export interface NamespaceHold {
 }
 
 /**
- * Takes the tests' namespace for this run: exclusively when no other run (another shell, another
+ * Takes the namespace of `config` for this run: exclusively when no other run (another shell, another
  * engineer on the same stack) is using it, shared otherwise. The lock lives in PostgreSQL's
  * maintenance database, on a connection held until release, so a run that dies lets go of it.
  */
 export async function holdNamespace(config: StackConfig): Promise<NamespaceHold> {
+  const lock = namespaceLock(config);
   const client = maintenance(config);
-  // A lost connection only lets go of the lock; it must not end the test run.
+  // A lost connection only lets go of the lock; it must not end the run.
   client.on('error', () => undefined);
   await client.connect();
-  const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [NAMESPACE_LOCK]);
+  const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [lock]);
   const exclusive = rows[0]?.taken === true;
   return {
     exclusive,
     async share() {
       // Waits while another run resets the namespace; ours, if any, is kept until the shared one is held.
-      await client.query('SELECT pg_advisory_lock_shared($1)', [NAMESPACE_LOCK]);
-      if (exclusive) await client.query('SELECT pg_advisory_unlock($1)', [NAMESPACE_LOCK]);
+      await client.query('SELECT pg_advisory_lock_shared($1)', [lock]);
+      if (exclusive) await client.query('SELECT pg_advisory_unlock($1)', [lock]);
     },
     async release() {
       await client.end().catch(() => undefined);
@@ -43,11 +58,11 @@ export async function holdNamespace(config: StackConfig): Promise<NamespaceHold>
 }
 
 /**
- * Empties the tests' namespace, so every run starts as the first one did, and consumers that read
+ * Empties a namespace, so every run starts as the first one did, and consumers that read
  * the topic from offset 0 do not replay every earlier run's events: removes the connector with its
  * offsets, drops its replication slot and the database, deletes the namespace's topics, and
- * flushes its Redis database. The caller creates them again. Never called with the demo's
- * namespace (the global setup checks that the two differ).
+ * flushes its Redis database. prepareNamespace creates them again. Never called with the demo's
+ * namespace (see assertApartFromDemo).
  */
 export async function resetNamespace(config: StackConfig, say: (line: string) => void): Promise<void> {
   const { connectorName, slotName } = config.connect;
@@ -80,7 +95,7 @@ export async function resetNamespace(config: StackConfig, say: (line: string) =>
     await client.end();
   }
 
-  const admin = new Kafka({ clientId: 'evergreen-e2e-reset', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+  const admin = createKafka({ clientId: 'evergreen-namespace-reset', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   try {
     const ours = (await admin.listTopics()).filter((topic) => topic.startsWith(`${config.topics.prefix}.`));
@@ -104,4 +119,34 @@ export async function resetNamespace(config: StackConfig, say: (line: string) =>
   } finally {
     redis.disconnect();
   }
+}
+
+/** The variables that name where data lives; each must differ from the demo's. */
+export const NAMESPACE_KEYS = ['EVERGREEN_PG_DATABASE', 'EVERGREEN_TOPIC_PREFIX', 'EVERGREEN_REDIS_DB', 'EVERGREEN_CONNECTOR_NAME', 'EVERGREEN_SLOT_NAME'] as const;
+
+/** Throws when a namespace would share a database, topics, a connector or a Redis database with the demo. */
+export function assertApartFromDemo(demoEnv: Record<string, string>, namespaceEnv: Record<string, string>, what: string): void {
+  const shared = NAMESPACE_KEYS.filter((key) => demoEnv[key] === namespaceEnv[key]);
+  if (shared.length > 0) throw new Error(`the ${what} namespace must differ from the demo's, but both use ${shared.map((key) => `${key}=${namespaceEnv[key]}`).join(', ')}`);
+}
+
+/**
+ * Creates what a namespace needs, as `npm run system:prepare` does for the demo: its database with
+ * every service's migrations, the schemas under its topics' subjects, its topics and its connector
+ * (`values` fills the connector's and topics' placeholders). Safe to repeat.
+ */
+export async function prepareNamespace(stack: LocalStack, config: StackConfig, values: Record<string, string>, migrations: Migration[], say: (line: string) => void): Promise<void> {
+  if (await ensureDatabase(stack, config.postgres.database)) say(`created database ${config.postgres.database}`);
+  const pool = createPool(config.postgres, { max: 1 });
+  try {
+    const applied = await migrate(pool, migrations);
+    say(applied.length > 0 ? `applied ${applied.join(', ')} to ${config.postgres.database}` : `database ${config.postgres.database} is up to date`);
+  } finally {
+    await pool.end();
+  }
+  const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
+  say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
+  const { createdTopics, status } = await applyRelay(config, values);
+  if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);
+  say(`connector ${status.name} (slot ${config.connect.slotName}) is ${status.connector.state}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
 }

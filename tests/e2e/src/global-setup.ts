@@ -1,12 +1,8 @@
 import { activityLogMigrations } from '@evergreen/activity-log';
-import { AvroSerde } from '@evergreen/avro-serde';
-import { applyRelay } from '@evergreen/connect-config';
-import { ensureDatabase, isStackUp, localStack, stackDown, stackUp } from '@evergreen/local-stack';
-import { createPool, loadStackConfig, loadStackEnv, migrate } from '@evergreen/platform';
+import { assertApartFromDemo, holdNamespace, isStackUp, localStack, prepareNamespace, resetNamespace, stackDown, stackUp } from '@evergreen/local-stack';
+import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
 import { registrationMigrations } from '@evergreen/registration-api';
-import { registerAllSchemas } from '@evergreen/schemas';
-import { E2E_NAMESPACE, enterE2eNamespace, NAMESPACE_KEYS } from './support/namespace.ts';
-import { holdNamespace, resetNamespace } from './support/reset.ts';
+import { E2E_NAMESPACE, enterE2eNamespace } from './support/namespace.ts';
 
 const say = (line: string) => console.log(`[e2e] ${line}`);
 
@@ -31,10 +27,8 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   // From here on, everything this process loads config for is the tests' namespace.
   enterE2eNamespace(process.env);
-  const demoEnv = loadStackEnv(outside);
   const testEnv = loadStackEnv();
-  const shared = NAMESPACE_KEYS.filter((key) => demoEnv[key] === testEnv[key]);
-  if (shared.length > 0) throw new Error(`the e2e namespace must differ from the demo's, but both use ${shared.map((key) => `${key}=${testEnv[key]}`).join(', ')}`);
+  assertApartFromDemo(loadStackEnv(outside), testEnv, 'e2e');
   const config = loadStackConfig();
 
   const hold = await holdNamespace(config);
@@ -43,27 +37,11 @@ export default async function setup(): Promise<() => Promise<void>> {
     else if (process.env.EVERGREEN_E2E_KEEP_DATA === '1') say('EVERGREEN_E2E_KEEP_DATA=1: keeping the data of earlier runs');
     else await resetNamespace(config, say);
     await hold.share();
-    await prepareNamespace();
+    // Every service's migrations, as `npm run db:migrate` applies them.
+    await prepareNamespace(stack, config, testEnv, [...registrationMigrations(), ...activityLogMigrations()], say);
   } catch (error) {
     await hold.release();
     throw error;
-  }
-
-  async function prepareNamespace(): Promise<void> {
-    if (await ensureDatabase(stack, config.postgres.database)) say(`created database ${config.postgres.database}`);
-    const pool = createPool(config.postgres, { max: 1 });
-    try {
-      // Every service's migrations, as `npm run db:migrate` applies them.
-      const applied = await migrate(pool, [...registrationMigrations(), ...activityLogMigrations()]);
-      say(applied.length > 0 ? `applied ${applied.join(', ')} to ${config.postgres.database}` : `database ${config.postgres.database} is up to date`);
-    } finally {
-      await pool.end();
-    }
-    const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
-    say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
-    const { createdTopics, status } = await applyRelay(config, testEnv);
-    if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);
-    say(`connector ${status.name} (slot ${config.connect.slotName}) is ${status.connector.state}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
   }
 
   return async () => {

@@ -22,17 +22,14 @@ export const E2E_NAMESPACE = {
   EVERGREEN_ACTIVITY_LOG_GROUP: 'evergreen-e2e-activity-log',
 } as const satisfies Record<string, string>;
 
-/** The variables that name where data lives; each must differ from the demo's. */
-export const NAMESPACE_KEYS = ['EVERGREEN_PG_DATABASE', 'EVERGREEN_TOPIC_PREFIX', 'EVERGREEN_REDIS_DB', 'EVERGREEN_CONNECTOR_NAME', 'EVERGREEN_SLOT_NAME'] as const;
-
 /** Lays the namespace over an environment (process.env in the global setup); the namespace wins. */
 export function enterE2eNamespace(environment: NodeJS.ProcessEnv): void {
   Object.assign(environment, E2E_NAMESPACE);
 }
 
 /**
- * Redis databases in use on the shared stack: 0 the demo, 1 the tests' namespace (above), 13 and
- * 14 the benchmarks (bench/), 15 a suite that flips the cache's active generation
+ * Redis databases in use on the shared stack: 0 the demo, 1 the tests' namespace (above), 12 the
+ * end-to-end benchmark's namespace (bench/src/e2e), 13 and 14 the other benchmarks (bench/), 15 a suite that flips the cache's active generation
  * (rebuild.e2e.test.ts), which must not happen where other suites read.
  */
 export const REBUILD_SCRATCH_REDIS_DB = 15;

@@ -1,7 +1,7 @@
 export { buildApp } from './app.ts';
 export type { AppOptions } from './app.ts';
 export { registrationMigrations } from './migrations.ts';
-export { registerUser, EmailTakenError } from './users/register-user.ts';
+export { registerUser, registerUserIn, EmailTakenError } from './users/register-user.ts';
 export type { User } from '@evergreen/user-aggregate';
 export { IdempotencyStore, IDEMPOTENCY_LOCK_CLASS, DEFAULT_IDEMPOTENCY_TTL_HOURS } from './idempotency/store.ts';
 export { requestFingerprint } from './idempotency/fingerprint.ts';

@@ -1,0 +1,38 @@
+import { memoryOf, type LocalStack } from '@evergreen/local-stack';
+
+export interface Process {
+  name: string;
+  pid: () => number | undefined;
+}
+
+/** Resident memory (MiB) of each process tree (PostgreSQL: the postmaster and its backends). */
+export type MemoryReading = Map<string, number>;
+
+export function stackProcesses(stack: LocalStack, services: ReadonlyArray<{ name: string; pid: number }>): Process[] {
+  return [...stack.components.map((component) => ({ name: component.name, pid: () => component.pid() })), ...services.map((service) => ({ name: service.name, pid: () => service.pid }))];
+}
+
+export function readMemory(processes: readonly Process[]): MemoryReading {
+  return new Map(processes.map((process) => [process.name, (memoryOf(process.pid())?.rssKiB ?? 0) / 1024]));
+}
+
+/**
+ * The highest resident memory seen per process while it runs, read every `intervalMs`. An RSS sum
+ * over PostgreSQL's processes counts its shared buffers once per backend that touched them: an
+ * upper bound, which is what a memory budget needs.
+ */
+export function sampleMemory(processes: readonly Process[], intervalMs = 500): { stop(): MemoryReading } {
+  const peak: MemoryReading = new Map();
+  const read = () => {
+    for (const [name, mib] of readMemory(processes)) peak.set(name, Math.max(peak.get(name) ?? 0, mib));
+  };
+  read();
+  const timer = setInterval(read, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return peak;
+    },
+  };
+}

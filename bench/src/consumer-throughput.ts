@@ -36,7 +36,7 @@ const admin = kafka.admin();
 const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
 const say = (line: string) => console.error(`[bench] ${line}`);
 
-/** Every user's versions on the topic, as the relay writes them: gzip batches, keyed, Java partitioner. */
+/** Every user's versions on the topic, as the relay writes them: LZ4 batches, keyed, Java partitioner. */
 async function preload(): Promise<void> {
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic, numPartitions: config.topics.partitions }, { topic: retryTopic(topic), numPartitions: config.topics.partitions }, { topic: deadLetterTopic(topic), numPartitions: config.topics.partitions }] });
   for (const schema of allTopicSchemas(topics)) await serde.register(schema, 'BACKWARD');
@@ -48,7 +48,7 @@ async function preload(): Promise<void> {
     for (let start = 0; start < users.length; start += 2_000) {
       const events = users.slice(start, start + 2_000).map((userId) => lifecycleOf(userId, version)[version - 1]!);
       const messages = await Promise.all(events.map((event) => syntheticUserRecord(serde, topics, event)));
-      await producer.send({ topic: topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      await producer.send({ topic: topic, acks: -1, compression: CompressionTypes.LZ4, messages });
     }
   }
   await producer.disconnect();

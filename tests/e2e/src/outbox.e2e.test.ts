@@ -47,4 +47,13 @@ describe('the outbox table', () => {
     const records = await h.tap.waitForRecords(userId, 2);
     expect(records.map((record) => record.headers.aggregateVersion)).toEqual(['1', '2']);
   });
+
+  it('hands the relay only inserts (and updates, for the heartbeat), not the deletes that keep the table empty', async () => {
+    // Published, each delete went through logical decoding, Debezium and the EventRouter only to be
+    // dropped: half the relay's work (docs/performance.md).
+    const { rows } = await h.pool.query<{ pubinsert: boolean; pubupdate: boolean; pubdelete: boolean; pubtruncate: boolean }>(
+      "SELECT pubinsert, pubupdate, pubdelete, pubtruncate FROM pg_publication WHERE pubname = 'evergreen_outbox'",
+    );
+    expect(rows).toEqual([{ pubinsert: true, pubupdate: true, pubdelete: false, pubtruncate: false }]);
+  });
 });

@@ -8,6 +8,7 @@ import { EventDecoder } from './decoder.ts';
 import { headersOf, type ConsumedEvent } from './event.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
 import { LagTracker, lagAgeProblems } from './lag-age.ts';
+import { commitIntervalFromEnv, OffsetCommitter } from './offset-committer.ts';
 import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import { PoisonRecordError } from './poison.ts';
 import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
@@ -72,6 +73,12 @@ export interface ConsumerOptions<Op> {
    * deletionMemorySeconds (a RedisVersionedSink's marker TTL); a sink that never forgets: no check.
    */
   deletionMarkerTtlSeconds?: number;
+  /**
+   * How often the group's progress is committed, at most (default 1000 ms, or
+   * EVERGREEN_CONSUMER_COMMIT_INTERVAL_MS). A crash or a rebalance re-applies at most this much,
+   * harmlessly; a graceful stop commits everything applied. See OffsetCommitter.
+   */
+  commitIntervalMs?: number;
   /**
    * How old the oldest unprocessed record of a partition may get before lagProblem() (and /ready)
    * reports it. By default EVERGREEN_CONSUMER_MAX_LAG_AGE_MS, else derived per topic from its
@@ -163,11 +170,16 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   let lagLimits = new Map<string, LagAgeLimit>();
   metrics.watchLagAge(name, () => lagTracker.snapshot());
   metrics.watchStuck(name, () => stuck.snapshot());
+  const committer = new OffsetCommitter(consumer, options.commitIntervalMs ?? commitIntervalFromEnv());
+  let commitTimer: NodeJS.Timeout | undefined;
+  /** Set when stop() begins: from then on every applied slice is committed at once, before the group is left. */
+  let stopping = false;
   let joined = false;
   let failure: Error | undefined;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
     lagTracker.keepOnly(payload.memberAssignment);
+    committer.keepOnly(payload.memberAssignment);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) {
@@ -285,13 +297,15 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
         stuck.recovered(topic, partition);
         const last = slice[slice.length - 1] as KafkaMessage;
         payload.resolveOffset(last.offset);
+        committer.progressed(topic, partition, (BigInt(last.offset) + 1n).toString());
         lagTracker.progressed(topic, partition, batch.highWatermark, last, batch.messages[start + sliceSize]);
-        await payload.commitOffsetsIfNecessary();
+        await (stopping ? committer.flush() : committer.commitIfDue());
         await payload.heartbeat();
       }
       // The batch's last offset also covers what kafkajs filtered out (control records), so the group moves past it.
       payload.resolveOffset(batch.lastOffset());
-      await payload.commitOffsetsIfNecessary();
+      committer.progressed(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      await (stopping ? committer.flush() : committer.commitIfDue());
       lagTracker.caughtUpTo(topic, partition, batch.highWatermark, batch.lastOffset());
       metrics.lag.set({ consumer: name, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
       metrics.batchSeconds.observe({ consumer: name, topic }, (performance.now() - started) / 1000);
@@ -301,6 +315,8 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       if (error instanceof StopRequestedError) return;
       throw error;
     } finally {
+      // What this batch applied before a stop interrupted it is committed before the group is left.
+      if (stopping) await committer.flush().catch((error: unknown) => logger.warn({ err: error }, 'could not commit the progress of a stopping consumer'));
       // Done with the partition here, one way or another: it is not retrying anything any more.
       stuck.recovered(topic, partition);
       paused?.();
@@ -356,14 +372,26 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       await consumer.subscribe({ topics: subscribed, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         eachBatchAutoResolve: false,
-        autoCommit: true,
+        // Committed by the OffsetCommitter: kafkajs' autoCommit commits after every batch.
+        autoCommit: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
         eachBatch,
       });
-      logger.info({ topics: subscribed, groupId: options.groupId }, 'consumer running');
+      stopping = false;
+      // Progress of partitions that went quiet is committed too, not only at the next batch.
+      commitTimer = setInterval(() => {
+        committer.commitIfDue().catch((error: unknown) => logger.warn({ err: error }, 'offset commit failed; retried at the next interval'));
+      }, Math.max(100, committer.intervalMs));
+      commitTimer.unref();
+      logger.info({ topics: subscribed, groupId: options.groupId, commitIntervalMs: committer.intervalMs }, 'consumer running');
     },
     async stop() {
+      stopping = true;
+      clearInterval(commitTimer);
+      // Still in the group: what was applied is committed, and every batch finishing from now on commits at once.
+      await committer.flush().catch((error: unknown) => logger.warn({ err: error }, 'could not commit the progress of a stopping consumer'));
       await consumer.disconnect();
+      committer.clear();
       await producer.disconnect();
       joined = false;
       lagTracker.clear();

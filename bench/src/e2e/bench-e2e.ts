@@ -5,13 +5,13 @@ import { registrationMigrations } from '@evergreen/registration-api';
 import { measureCatchUp } from './catch-up.ts';
 import { measureCeiling } from './ceiling.ts';
 import { sleep } from './clock.ts';
-import { cpuDuring } from './cpu.ts';
+import { cpuDuring, watchOtherLoad } from './cpu.ts';
 import { findSaturation, measureStep, type Saturation, type StepContext, type StepResult } from './measure.ts';
 import { readMemory, sampleMemory, stackProcesses } from './memory-sampler.ts';
 import { enterBenchNamespace } from './namespace.ts';
 import { CacheApplyObserver } from './observers.ts';
 import { startPollingPublisher } from './polling-publisher.ts';
-import { relaySettings, stopRelay } from './relay.ts';
+import { configureRelay, PUBLISH_ALL_CHANGES, relaySettings, setPublication, SETTINGS_BEFORE_TUNING, stopRelay } from './relay.ts';
 import { writeReport } from './report.ts';
 import type { BenchResults } from './results.ts';
 import { startBenchServices } from './services.ts';
@@ -24,10 +24,13 @@ import { apiWriter, libraryWriter } from './writers.ts';
 // Writes docs/performance.md (the generated part) and docs/performance-latency.svg.
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
+// `-- --before`: the relay and consumers as they were before the tuning of issue #12, for a comparison on the same machine (writes no docs).
+const before = args.has('--before');
 const SETTINGS = quick
   ? { stepSeconds: 5, saturationSteps: 5, latencySeconds: 8, ceilingSeconds: 8, catchUpEvents: 20_000 }
   : { stepSeconds: 10, saturationSteps: 7, latencySeconds: 15, ceilingSeconds: 15, catchUpEvents: 200_000 };
-const POOL_SIZE = 16;
+// Connections of the writers and of pgbench: enough that commits queue in PostgreSQL, not in the pool.
+const POOL_SIZE = 32;
 const POLLING = { pollIntervalMs: 100, batchSize: 500 };
 const RELAY_SETTINGS = ['poll.interval.ms', 'max.batch.size', 'max.queue.size', 'producer.override.linger.ms', 'producer.override.batch.size', 'producer.override.compression.type'];
 const say = (line: string) => console.error(`[bench:e2e] ${line}`);
@@ -39,9 +42,15 @@ const run = `bench-e2e-${Date.now()}`;
 
 const kafka = createKafka({ clientId: 'bench-e2e', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
 const observer = await CacheApplyObserver.start(config);
-const services = await startBenchServices(config, env, stack.layout.logs);
-const context: StepContext = { kafka, topic, observer, say };
 const library = libraryWriter({ config, run, poolSize: POOL_SIZE });
+if (before) {
+  say('relay settings and publication as before the tuning of issue #12');
+  await setPublication(library.pool, PUBLISH_ALL_CHANGES);
+  await configureRelay(config, env, SETTINGS_BEFORE_TUNING);
+}
+// Before the tuning, consumers committed after every batch (kafkajs' autoCommit).
+const services = await startBenchServices(config, env, stack.layout.logs, before ? { EVERGREEN_CONSUMER_COMMIT_INTERVAL_MS: '0' } : {});
+const context: StepContext = { kafka, topic, observer, say };
 const api = apiWriter(services.api.url, run);
 const processes = stackProcesses(stack, services.all);
 let results: BenchResults | undefined;
@@ -55,6 +64,8 @@ try {
   const ceiling = await measureCeiling(stack, config, registrationMigrations(), POOL_SIZE, SETTINGS.ceilingSeconds);
   say(`  ${ceiling.transactionsPerSecond.toFixed(0)} transactions/s`);
 
+  // From here on, every process taking part is tracked; pgbench's and its connections' CPU is not.
+  const otherLoad = watchOtherLoad(processes);
   say('warming up …');
   await measureStep(context, { writer: library, ratePerSecond: 200, durationMs: 5_000 });
   await measureStep(context, { writer: api, ratePerSecond: 200, durationMs: 5_000 });
@@ -110,7 +121,7 @@ try {
     startedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpuModel: cpus()[0]?.model ?? 'unknown' },
     versions: { Kafka: config.versions.kafka, Debezium: config.versions.debezium, PostgreSQL: config.versions.postgresMajor, Redis: config.versions.redisMajor, Node: process.version },
-    relaySettings: relaySettings(env, RELAY_SETTINGS),
+    relaySettings: before ? { ...SETTINGS_BEFORE_TUNING, publication: PUBLISH_ALL_CHANGES } : { ...relaySettings(env, RELAY_SETTINGS), publication: 'insert, update (packages/outbox/migrations/003_publish_inserts.sql)' },
     partitions: config.topics.partitions,
     stepSeconds: SETTINGS.stepSeconds,
     ceiling,
@@ -120,6 +131,7 @@ try {
     catchUp,
     pollingPublisher: POLLING,
     memory: { atRest, peak: sampler.stop() },
+    otherLoadCores: otherLoad.stop().averageCores,
     cpuMsPerThousand: { rate: loads[2] as number, byComponent: cpuAtHighestLoad },
   };
 } finally {
@@ -129,4 +141,4 @@ try {
   await namespace.close();
 }
 if (!results) throw new Error('the benchmark ended without results');
-writeReport(results, { docs: !args.has('--no-docs') && !quick, say });
+writeReport(results, { docs: !args.has('--no-docs') && !quick && !before, say });

@@ -31,3 +31,31 @@ export async function cpuDuring<T>(processes: ReadonlyArray<{ name: string; pid:
   const result = await work();
   return { result, cpuSeconds: new Map(processes.map((process) => [process.name, cpuSecondsOf(process.pid()) - (before.get(process.name) ?? 0)])) };
 }
+
+/**
+ * CPU time the machine's processes have spent (all cores, user and system), in seconds. Interrupt
+ * time is left out: the kernel's handling of the stack's own loopback traffic is charged there, to
+ * no process.
+ */
+export function machineBusySeconds(): number {
+  const [cpuLine = ''] = readFileSync('/proc/stat', 'utf8').split('\n');
+  const [user = 0, nice = 0, system = 0] = cpuLine.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system) / TICKS_PER_SECOND;
+}
+
+/**
+ * Measures the CPU that processes other than the given ones (and this one) use meanwhile: a
+ * benchmark's figures are only as good as the machine was quiet, so a run reports how busy it was.
+ */
+export function watchOtherLoad(processes: ReadonlyArray<{ pid: () => number | undefined }>): { stop(): { averageCores: number } } {
+  const tracked = () => processes.reduce((total, process) => total + cpuSecondsOf(process.pid()), 0) + (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  const startedAt = performance.now();
+  const busyBefore = machineBusySeconds();
+  const trackedBefore = tracked();
+  return {
+    stop() {
+      const others = machineBusySeconds() - busyBefore - (tracked() - trackedBefore);
+      return { averageCores: Math.max(0, others) / ((performance.now() - startedAt) / 1000) };
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { measureStep, type StepContext, type StepResult } from './measure.ts';
 import { stackProcesses } from './memory-sampler.ts';
 import { enterBenchNamespace } from './namespace.ts';
 import { CacheApplyObserver } from './observers.ts';
-import { configureRelay } from './relay.ts';
+import { configureRelay, PUBLISH_ALL_CHANGES, PUBLISH_NO_DELETES, setPublication, SETTINGS_BEFORE_TUNING } from './relay.ts';
 import { replaceGeneratedSection } from './report.ts';
 import { startBenchServices, type BenchServices } from './services.ts';
 import { apiWriter, libraryWriter } from './writers.ts';
@@ -23,18 +23,8 @@ const BACKLOG = quick ? 10_000 : 50_000;
 const API_RATE = 1_000;
 const say = (line: string) => console.error(`[bench:levers] ${line}`);
 
-const BEFORE = {
-  'poll.interval.ms': '500',
-  'max.batch.size': '2048',
-  'max.queue.size': '8192',
-  'producer.override.compression.type': 'gzip',
-  'producer.override.linger.ms': '5',
-  'producer.override.batch.size': '16384',
-};
+const BEFORE = SETTINGS_BEFORE_TUNING;
 const LARGER_BATCHES = { 'max.batch.size': '8192', 'max.queue.size': '32768', 'producer.override.batch.size': '524288' };
-/** What the outbox publication sends to the relay: deletes too (before), or only inserts and the heartbeat's updates. */
-const ALL_CHANGES = 'insert, update, delete';
-const NO_DELETES = 'insert, update';
 const RELAY_VARIANTS: Array<{ name: string; overrides: Record<string, string>; publish?: string }> = [
   { name: 'before: Debezium and Kafka defaults, gzip', overrides: BEFORE },
   { name: 'poll.interval.ms 100', overrides: { ...BEFORE, 'poll.interval.ms': '100' } },
@@ -44,16 +34,17 @@ const RELAY_VARIANTS: Array<{ name: string; overrides: Record<string, string>; p
   { name: 'poll.interval.ms 10, lz4, linger.ms 0', overrides: { ...BEFORE, 'poll.interval.ms': '10', 'producer.override.compression.type': 'lz4', 'producer.override.linger.ms': '0' } },
   { name: 'poll.interval.ms 10, lz4, larger batches', overrides: { ...BEFORE, 'poll.interval.ms': '10', 'producer.override.compression.type': 'lz4', ...LARGER_BATCHES } },
   { name: 'poll.interval.ms 1, lz4, larger batches', overrides: { ...BEFORE, 'poll.interval.ms': '1', 'producer.override.compression.type': 'lz4', ...LARGER_BATCHES } },
-  { name: 'poll.interval.ms 10, lz4, larger batches, deletes not published', overrides: { ...BEFORE, 'poll.interval.ms': '10', 'producer.override.compression.type': 'lz4', ...LARGER_BATCHES }, publish: NO_DELETES },
+  { name: 'poll.interval.ms 10, lz4, larger batches, deletes not published', overrides: { ...BEFORE, 'poll.interval.ms': '10', 'producer.override.compression.type': 'lz4', ...LARGER_BATCHES }, publish: PUBLISH_NO_DELETES },
   {
     name: 'poll.interval.ms 1, lz4, larger batches, linger.ms 0, deletes not published',
     overrides: { ...BEFORE, 'poll.interval.ms': '1', 'producer.override.compression.type': 'lz4', ...LARGER_BATCHES, 'producer.override.linger.ms': '0' },
-    publish: NO_DELETES,
+    publish: PUBLISH_NO_DELETES,
   },
 ];
 const SERVICE_VARIANTS: Array<{ name: string; env: Record<string, string> }> = [
-  { name: 'log level info (each request logged)', env: { EVERGREEN_LOG_LEVEL: 'info' } },
+  { name: 'as committed: log level info (each request logged), consumers commit once a second', env: {} },
   { name: 'log level warn (requests not logged)', env: { EVERGREEN_LOG_LEVEL: 'warn' } },
+  { name: 'consumers commit after every slice (kafkajs autoCommit, before)', env: { EVERGREEN_CONSUMER_COMMIT_INTERVAL_MS: '0' } },
 ];
 
 interface RelayRow {
@@ -73,14 +64,20 @@ const context: StepContext = { kafka, topic, observer, say };
 const run = `bench-levers-${Date.now()}`;
 const library = libraryWriter({ config, run, poolSize: 16 });
 const relayRows: RelayRow[] = [];
-const serviceRows: Array<{ name: string; achieved: number; apiCpuMsPerRequest: number }> = [];
+interface ServiceRow {
+  name: string;
+  step: StepResult;
+  /** CPU ms per 1,000 registrations, per process. */
+  cpuPerThousand: Map<string, number>;
+}
+const serviceRows: ServiceRow[] = [];
 let services: BenchServices | undefined;
 try {
   services = await startBenchServices(config, env, stack.layout.logs);
   const connect = stackProcesses(stack, []).filter((process) => process.name === 'connect');
   for (const variant of RELAY_VARIANTS) {
     say(`relay: ${variant.name} …`);
-    await library.pool.query(`ALTER PUBLICATION evergreen_outbox SET (publish = '${variant.publish ?? ALL_CHANGES}')`);
+    await setPublication(library.pool, variant.publish ?? PUBLISH_ALL_CHANGES);
     await configureRelay(config, env, variant.overrides);
     await measureStep(context, { writer: library, ratePerSecond: 200, durationMs: 2_000 });
     const idle = await cpuDuring(connect, () => sleep(5_000));
@@ -94,7 +91,7 @@ try {
       connectCpuMsPerThousand: ((drained.cpuSeconds.get('connect') ?? 0) * 1000 * 1000) / BACKLOG,
     });
   }
-  await library.pool.query(`ALTER PUBLICATION evergreen_outbox SET (publish = '${NO_DELETES}')`);
+  await setPublication(library.pool, PUBLISH_NO_DELETES);
   await configureRelay(config, env, {});
   await services.stop();
   services = undefined;
@@ -102,12 +99,12 @@ try {
     say(`services: ${variant.name} …`);
     const started = await startBenchServices(config, env, stack.layout.logs, variant.env);
     services = started;
-    const apiProcess = stackProcesses(stack, started.all).filter((process) => process.name === 'registration-api');
+    const measuredProcesses = stackProcesses(stack, started.all).filter((process) => ['registration-api', 'kafka', 'cache-populator', 'activity-log'].includes(process.name));
     const writer = apiWriter(started.api.url, run);
     await measureStep(context, { writer, ratePerSecond: 200, durationMs: 2_000 });
-    const measured = await cpuDuring(apiProcess, () => measureStep(context, { writer, ratePerSecond: API_RATE, durationMs: STEP_MS }));
-    const requests = measured.result.achievedPerSecond * (STEP_MS / 1000);
-    serviceRows.push({ name: variant.name, achieved: measured.result.achievedPerSecond, apiCpuMsPerRequest: ((measured.cpuSeconds.get('registration-api') ?? 0) * 1000) / requests });
+    const measured = await cpuDuring(measuredProcesses, () => measureStep(context, { writer, ratePerSecond: API_RATE, durationMs: STEP_MS }));
+    const thousands = (measured.result.achievedPerSecond * (STEP_MS / 1000)) / 1000;
+    serviceRows.push({ name: variant.name, step: measured.result, cpuPerThousand: new Map([...measured.cpuSeconds].map(([name, seconds]) => [name, (seconds * 1000) / thousands])) });
     await started.stop();
     services = undefined;
   }
@@ -129,9 +126,14 @@ const lines = [
       `| ${row.name} | ${ms(row.latency.commitToKafka.p50)} / ${ms(row.latency.commitToKafka.p99)} | ${ms(row.latency.commitToCache.p50)} / ${ms(row.latency.commitToCache.p99)} | ${row.catchUp.relayPerSecond.toFixed(0)} | ${row.catchUp.endToEndPerSecond.toFixed(0)} | ${row.connectIdleCpuPercent.toFixed(1)} % | ${row.connectCpuMsPerThousand.toFixed(0)} ms |`,
   ),
   '',
-  `| registration API variant | POST /users achieved at ${API_RATE}/s offered | API CPU per request |`,
-  '|---|---:|---:|',
-  ...serviceRows.map((row) => `| ${row.name} | ${row.achieved.toFixed(0)}/s | ${row.apiCpuMsPerRequest.toFixed(2)} ms |`),
+  `Services: POST /users at ${API_RATE}/s for ${STEP_MS / 1000} s; CPU per 1,000 registrations.`,
+  '',
+  '| services variant | achieved | commit → cache p50 / p99 (ms) | registration API CPU | Kafka CPU | cache populator + activity log CPU |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...serviceRows.map((row) => {
+    const cpu = (name: string) => row.cpuPerThousand.get(name) ?? 0;
+    return `| ${row.name} | ${row.step.achievedPerSecond.toFixed(0)}/s | ${ms(row.step.commitToCache.p50)} / ${ms(row.step.commitToCache.p99)} | ${cpu('registration-api').toFixed(0)} ms | ${cpu('kafka').toFixed(0)} ms | ${(cpu('cache-populator') + cpu('activity-log')).toFixed(0)} ms |`;
+  }),
 ];
 const markdown = lines.join('\n');
 console.log(`\n${markdown}\n`);

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { applyConnector, connectorStatus, outboxConnector, type ConnectorStatus } from '@evergreen/connect-config';
 import { pollUntil, type StackConfig } from '@evergreen/platform';
 
@@ -31,4 +32,22 @@ export async function configureRelay(config: StackConfig, env: Record<string, st
 export function relaySettings(env: Record<string, string>, names: readonly string[]): Record<string, string> {
   const { config } = outboxConnector(env);
   return Object.fromEntries(names.map((name) => [name, config[name] ?? '(Debezium/Kafka default)']));
+}
+
+/** The relay as it was before the tuning of issue #12: Debezium's and Kafka's defaults, gzip. */
+export const SETTINGS_BEFORE_TUNING: Readonly<Record<string, string>> = {
+  'poll.interval.ms': '500',
+  'max.batch.size': '2048',
+  'max.queue.size': '8192',
+  'producer.override.compression.type': 'gzip',
+  'producer.override.linger.ms': '5',
+  'producer.override.batch.size': '16384',
+};
+
+/** What the outbox publication sends the relay: every change (before the tuning), or inserts and updates only (now). */
+export const PUBLISH_ALL_CHANGES = 'insert, update, delete';
+export const PUBLISH_NO_DELETES = 'insert, update';
+
+export async function setPublication(pool: pg.Pool, publish: string): Promise<void> {
+  await pool.query(`ALTER PUBLICATION evergreen_outbox SET (publish = '${publish}')`);
 }

@@ -36,6 +36,8 @@ export function resultsMarkdown(results: BenchResults): string {
     '',
     `Relay settings (connect-config/outbox-connector.json): ${Object.entries(results.relaySettings).map(([name, value]) => `\`${name}\` ${value}`).join(', ')}.`,
     '',
+    `Processes outside the stack, its services and the benchmark kept ${results.otherLoadCores.toFixed(2)} of ${results.machine.cpus} cores busy on average during the run${results.otherLoadCores > 0.1 ? ': the machine was not quiet, and the figures are lower than it can do' : ''}.`,
+    '',
     '### Targets',
     '',
     '| target | measured | met |',

@@ -20,6 +20,8 @@ export interface BenchResults {
   catchUp: CatchUpResult;
   pollingPublisher: { pollIntervalMs: number; batchSize: number };
   memory: { atRest: MemoryReading; peak: MemoryReading };
+  /** Cores that processes outside the stack, its services and the benchmark kept busy, on average. */
+  otherLoadCores: number;
   /** CPU milliseconds each component spent per 1,000 registrations, at the highest latency load. */
   cpuMsPerThousand: { rate: number; byComponent: Map<string, number> };
 }

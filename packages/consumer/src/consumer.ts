@@ -8,7 +8,7 @@ import { EventDecoder } from './decoder.ts';
 import { headersOf, type ConsumedEvent } from './event.ts';
 import { kafkaLogCreator } from './kafka-logging.ts';
 import { LagTracker, lagAgeProblems } from './lag-age.ts';
-import { commitIntervalFromEnv, OffsetCommitter } from './offset-committer.ts';
+import { byTopic, commitIntervalFromEnv, OffsetCommitter, type OffsetCommitTarget } from './offset-committer.ts';
 import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import { PoisonRecordError } from './poison.ts';
 import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
@@ -266,6 +266,8 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
     let paused: (() => void) | undefined;
     /** The first offset of the slice being worked on: where a stuck partition is stuck. */
     let sliceOffset = batch.firstOffset() ?? '0';
+    // Commits made while this batch runs go through it: see OffsetCommitTarget.
+    const throughBatch: OffsetCommitTarget = { commitOffsets: (offsets) => payload.commitOffsetsIfNecessary(byTopic(offsets)) };
     const retrying = (step: string): RetryHooks => ({
       isRunning: () => payload.isRunning() && !payload.isStale(),
       heartbeat: () => payload.heartbeat(),
@@ -299,13 +301,13 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
         payload.resolveOffset(last.offset);
         committer.progressed(topic, partition, (BigInt(last.offset) + 1n).toString());
         lagTracker.progressed(topic, partition, batch.highWatermark, last, batch.messages[start + sliceSize]);
-        await (stopping ? committer.flush() : committer.commitIfDue());
+        await (stopping ? committer.flush(throughBatch) : committer.commitIfDue(throughBatch));
         await payload.heartbeat();
       }
       // The batch's last offset also covers what kafkajs filtered out (control records), so the group moves past it.
       payload.resolveOffset(batch.lastOffset());
       committer.progressed(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
-      await (stopping ? committer.flush() : committer.commitIfDue());
+      await (stopping ? committer.flush(throughBatch) : committer.commitIfDue(throughBatch));
       lagTracker.caughtUpTo(topic, partition, batch.highWatermark, batch.lastOffset());
       metrics.lag.set({ consumer: name, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
       metrics.batchSeconds.observe({ consumer: name, topic }, (performance.now() - started) / 1000);
@@ -316,7 +318,7 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
       throw error;
     } finally {
       // What this batch applied before a stop interrupted it is committed before the group is left.
-      if (stopping) await committer.flush().catch((error: unknown) => logger.warn({ err: error }, 'could not commit the progress of a stopping consumer'));
+      if (stopping) await committer.flush(throughBatch).catch((error: unknown) => logger.warn({ err: error }, 'could not commit the progress of a stopping consumer'));
       // Done with the partition here, one way or another: it is not retrying anything any more.
       stuck.recovered(topic, partition);
       paused?.();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitIntervalFromEnv, OffsetCommitter, type OffsetCommitTarget } from './offset-committer.ts';
+import { byTopic, commitIntervalFromEnv, OffsetCommitter, type OffsetCommitTarget } from './offset-committer.ts';
 
 function recordingTarget(failTimes = 0): OffsetCommitTarget & { commits: Array<Array<{ topic: string; partition: number; offset: string }>> } {
   let failures = failTimes;
@@ -82,5 +82,28 @@ describe('commitIntervalFromEnv', () => {
 
   it.each(['-1', '1.5', 'soon'])('refuses %s', (text) => {
     expect(() => commitIntervalFromEnv({ EVERGREEN_CONSUMER_COMMIT_INTERVAL_MS: text })).toThrow(/EVERGREEN_CONSUMER_COMMIT_INTERVAL_MS/);
+  });
+});
+
+describe('OffsetCommitter targets', () => {
+  it('commits through the target it is given (a batch in flight), else through the consumer', async () => {
+    const consumer = recordingTarget();
+    const batch = recordingTarget();
+    const committer = new OffsetCommitter(consumer, 0);
+    committer.progressed('t', 0, '3');
+    await committer.flush(batch);
+    committer.progressed('t', 0, '4');
+    await committer.flush();
+    expect(batch.commits).toEqual([[{ topic: 't', partition: 0, offset: '3' }]]);
+    expect(consumer.commits).toEqual([[{ topic: 't', partition: 0, offset: '4' }]]);
+  });
+
+  it("groups offsets by topic, as kafkajs' batch commit takes them", () => {
+    expect(byTopic([{ topic: 'a', partition: 0, offset: '1' }, { topic: 'b', partition: 2, offset: '5' }, { topic: 'a', partition: 1, offset: '9' }])).toEqual({
+      topics: [
+        { topic: 'a', partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '9' }] },
+        { topic: 'b', partitions: [{ partition: 2, offset: '5' }] },
+      ],
+    });
   });
 });

@@ -1,6 +1,24 @@
-/** What the committer needs of a kafkajs consumer: its commitOffsets. */
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Where a commit goes: the kafkajs consumer, or, inside eachBatch, the batch's own
+ * commitOffsetsIfNecessary. Once a stop has begun kafkajs drops a consumer-level commit without a
+ * word (its runner is no longer running) while it waits for the batches in flight to finish; those
+ * batches' commits must go through the batch.
+ */
 export interface OffsetCommitTarget {
-  commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  commitOffsets(offsets: PartitionOffset[]): Promise<void>;
+}
+
+/** kafkajs' shape for a batch's commitOffsetsIfNecessary. */
+export function byTopic(offsets: readonly PartitionOffset[]): { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> } {
+  const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const { topic, partition, offset } of offsets) topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
+  return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
 }
 
 /**
@@ -13,7 +31,7 @@ export interface OffsetCommitTarget {
  */
 export class OffsetCommitter {
   /** The next offset to read, per partition, not committed yet. */
-  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private readonly pending = new Map<string, PartitionOffset>();
   private lastCommitAt = 0;
   private committing: Promise<void> = Promise.resolve();
 
@@ -39,13 +57,13 @@ export class OffsetCommitter {
   }
 
   /** Commits what is pending when the interval has passed since the last commit. */
-  async commitIfDue(): Promise<void> {
+  async commitIfDue(target: OffsetCommitTarget = this.target): Promise<void> {
     if (this.pending.size === 0 || this.now() - this.lastCommitAt < this.intervalMs) return;
-    await this.flush();
+    await this.flush(target);
   }
 
   /** Commits what is pending now; one commit at a time, so an older one never lands after a newer one. */
-  flush(): Promise<void> {
+  flush(target: OffsetCommitTarget = this.target): Promise<void> {
     // The queue goes on after a failed commit; the caller of that commit got its error.
     this.committing = this.committing.catch(() => undefined).then(async () => {
       if (this.pending.size === 0) return;
@@ -53,7 +71,7 @@ export class OffsetCommitter {
       this.pending.clear();
       this.lastCommitAt = this.now();
       try {
-        await this.target.commitOffsets(offsets);
+        await target.commitOffsets(offsets);
       } catch (error) {
         // Not committed (a rebalance, the broker away): keep them unless newer progress replaced them.
         for (const { topic, partition, offset } of offsets) this.progressed(topic, partition, offset);

@@ -32,7 +32,7 @@ export function jvmDaemon(context: StackContext, spec: JvmDaemonSpec): Component
       await spec.prepare?.();
       startDaemon({
         command: 'java',
-        args: [`-Xms${spec.heap}`, `-Xmx${spec.heap}`, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', ...(spec.jvmOptions ?? []), ...spec.javaArgs],
+        args: [...jvmMemoryOptions(context.config.jvm.initialHeap, spec.heap), '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', ...(spec.jvmOptions ?? []), ...spec.javaArgs],
         cwd: spec.cwd,
         logPath,
         pidPath,
@@ -63,4 +63,14 @@ export async function httpOk(url: string, timeoutMs = 3_000): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A JVM's heap options: it starts at `initialHeap` and may grow to `maxHeap` under load, and G1
+ * returns heap it no longer uses after a minute idle (periodic collections), so the three JVMs of
+ * the stack do not each hold their whole maximum while the stack is at rest. The same options are
+ * in infra/docker-compose.yml.
+ */
+export function jvmMemoryOptions(initialHeap: string, maxHeap: string): string[] {
+  return [`-Xms${initialHeap}`, `-Xmx${maxHeap}`, '-XX:G1PeriodicGCInterval=60000'];
 }

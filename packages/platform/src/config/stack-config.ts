@@ -41,6 +41,8 @@ export interface StackConfig {
     slotName: string;
   };
   registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
+  /** The JVMs' (Kafka, Connect, registry) starting heap; each grows to its own maximum under load and gives back what it no longer uses when idle. */
+  jvm: { initialHeap: string };
   topics: { prefix: string; partitions: number };
   api: {
     host: string;
@@ -191,6 +193,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       port: registryPort,
       heap: heap('EVERGREEN_REGISTRY_HEAP'),
     },
+    jvm: { initialHeap: heap('EVERGREEN_JVM_INITIAL_HEAP') },
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },
     api: {
       host: apiHost,

@@ -1,4 +1,4 @@
-export { localStack, stackUp, stackDown, stackStatus, isStackUp, stackReset, ensureDatabase } from './stack.ts';
+export { localStack, stackUp, stackDown, stackStatus, isStackUp, isAnyComponentRunning, stackReset, ensureDatabase } from './stack.ts';
 export type { LocalStack, ComponentStatus } from './stack.ts';
 export { Supervisor } from './supervisor/supervisor.ts';
 export type { ServiceSpec, SupervisorOptions } from './supervisor/supervisor.ts';

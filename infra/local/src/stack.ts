@@ -67,6 +67,15 @@ export async function stackStatus(stack: LocalStack): Promise<ComponentStatus[]>
   );
 }
 
+/**
+ * Whether any component's process is running, healthy or not: a stack someone else started. A
+ * health check can fail on a busy machine; a run that took that for "down" and stopped the stack
+ * at its end would pull it from under whoever else was using it.
+ */
+export function isAnyComponentRunning(stack: LocalStack): boolean {
+  return stack.components.some((component) => component.pid() !== undefined);
+}
+
 export async function isStackUp(stack: LocalStack): Promise<boolean> {
   return (await stackStatus(stack)).every((status) => status.healthy);
 }

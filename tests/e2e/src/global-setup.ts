@@ -1,5 +1,5 @@
 import { activityLogMigrations } from '@evergreen/activity-log';
-import { assertApartFromDemo, holdNamespace, isStackUp, localStack, prepareNamespace, resetNamespace, stackDown, stackUp } from '@evergreen/local-stack';
+import { assertApartFromDemo, holdNamespace, isAnyComponentRunning, isStackUp, localStack, prepareNamespace, resetNamespace, stackDown, stackUp } from '@evergreen/local-stack';
 import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
 import { registrationMigrations } from '@evergreen/registration-api';
 import { E2E_NAMESPACE, enterE2eNamespace } from './support/namespace.ts';
@@ -9,7 +9,7 @@ const say = (line: string) => console.log(`[e2e] ${line}`);
 /**
  * End-to-end tests run against the real stack. When it is down, this starts it (downloading the
  * distributions on the first run) and stops it again afterwards, unless EVERGREEN_KEEP_STACK=1.
- * A stack that was already up is used as it is and left running.
+ * A stack that was already running (even a component of it, healthy or not) is used, healed, and left running.
  *
  * The stack's processes are the demo's, but the tests keep to their own namespace on them
  * (support/namespace.ts). Unless another run is using it (or EVERGREEN_E2E_KEEP_DATA=1), the
@@ -22,8 +22,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   const outside = { ...process.env };
   // Brought up exactly as `npm start` brings it up, with the demo's settings.
   const stack = localStack(loadStackConfig(outside));
-  const startedHere = !(await isStackUp(stack));
-  if (startedHere) await stackUp(stack, (line) => say(line));
+  // Stopped at the end only when this run started it from nothing: a component that is running
+  // but failed its health check (a busy machine) is brought back, and the stack left up.
+  const startedHere = !isAnyComponentRunning(stack);
+  if (!(await isStackUp(stack))) await stackUp(stack, (line) => say(line));
 
   // From here on, everything this process loads config for is the tests' namespace.
   enterE2eNamespace(process.env);

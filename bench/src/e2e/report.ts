@@ -113,7 +113,7 @@ export function resultsMarkdown(results: BenchResults): string {
   );
   for (const [name, value] of [...results.cpuMsPerThousand.byComponent].sort(([, a], [, b]) => b - a)) row(name, value.toFixed(0), `${((value / cpuTotal) * 100).toFixed(0)} %`);
   row('**total**', `**${cpuTotal.toFixed(0)}**`, '100 %');
-  lines.push('', '### Memory', '', 'Resident memory of each process tree, at rest (services started, no load) and the highest seen during the run.', '', '| component | at rest | peak under load |', '|---|---:|---:|');
+  lines.push('', '### Memory', '', 'Memory of each process tree (PSS: resident memory with shared pages divided among the processes that map them, so PostgreSQL\'s shared buffers count once), at rest (services started, no load) and the highest seen during the run.', '', '| component | at rest | peak under load |', '|---|---:|---:|');
   let restTotal = 0;
   let peakTotal = 0;
   for (const [name, atRest] of memory.atRest) {

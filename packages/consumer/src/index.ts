@@ -1,8 +1,9 @@
 export { createProjectionConsumer, handle, TopicSetupError } from './consumer.ts';
-export type { ConsumerOptions, Handler, ProjectionConsumer } from './consumer.ts';
+export type { AggregateHandlers, ConsumerOptions, Handler, HandlersFor, ProjectionConsumer } from './consumer.ts';
 export { eventMetadata, headersOf } from './event.ts';
 export type { ConsumedEvent, EventMetadata } from './event.ts';
 export { EventDecoder } from './decoder.ts';
+export type { DecoderEvents } from './decoder.ts';
 export { PoisonRecordError, isPoisonDecodeFailure } from './poison.ts';
 export type { PoisonReason } from './poison.ts';
 export { deadLetterRecord, deadLetterTopic, retryTopic, mainTopicOf, DEAD_LETTER_HEADERS, RETRY_GROUP_HEADER } from './dead-letter.ts';

@@ -13,6 +13,7 @@ import {
   type RebuildTarget,
 } from '@evergreen/consumer';
 import type { Logger } from '@evergreen/platform';
+import { eventCatalog, userAggregate } from '@evergreen/schemas';
 import { activityLogNamespace, FIRST_GENERATION } from '@evergreen/user-read-model';
 import { activityHandlersFor } from './activity-projection.ts';
 
@@ -63,10 +64,12 @@ export function createActivityLog(options: ActivityLogOptions): ProjectionConsum
   return createProjectionConsumer({
     name: 'activity-log',
     groupId: options.groupId,
-    topics: [options.topic],
+    catalog: eventCatalog,
+    aggregates: [userAggregate],
+    topics: { user: options.topic },
     brokers: options.brokers,
     serde: options.serde,
-    handlers: activityHandlersFor(namespace.tables),
+    handlers: { user: activityHandlersFor(namespace.tables) },
     sink: new PostgresInboxSink(options.pool, namespace.inboxName, { fence: (tx) => generations.fence(tx, generation) }),
     logger: options.logger,
     metrics: options.metrics ?? new ConsumerMetrics(options.registry),

@@ -12,12 +12,14 @@ import {
   type RebuildTarget,
 } from '@evergreen/consumer';
 import type { Logger } from '@evergreen/platform';
+import { eventCatalog, userAggregate } from '@evergreen/schemas';
 import { FIRST_GENERATION, USER_CACHE_GENERATION_KEY, USER_CACHE_REBUILD_LOCK_KEY, userKeyspace } from '@evergreen/user-read-model';
 import type { Registry } from 'prom-client';
 import { userCacheHandlersFor } from './user-projection.ts';
 
 export interface CachePopulatorOptions {
   brokers: string[];
+  /** The user topic (topicsOf(config, [userAggregate]).user for the stack's). */
   topic: string;
   groupId: string;
   redis: Redis;
@@ -37,10 +39,12 @@ export function createCachePopulator(options: CachePopulatorOptions): Projection
   return createProjectionConsumer({
     name: 'cache-populator',
     groupId: options.groupId,
-    topics: [options.topic],
+    catalog: eventCatalog,
+    aggregates: [userAggregate],
+    topics: { user: options.topic },
     brokers: options.brokers,
     serde: options.serde,
-    handlers: userCacheHandlersFor(userKeyspace(options.generation ?? FIRST_GENERATION)),
+    handlers: { user: userCacheHandlersFor(userKeyspace(options.generation ?? FIRST_GENERATION)) },
     sink: new RedisVersionedSink(options.redis),
     logger: options.logger,
     metrics: options.metrics ?? new ConsumerMetrics(options.registry),

@@ -224,6 +224,6 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
 }
 
 /** The topic that carries every event of one aggregate type, in commit order per aggregate. */
-export function aggregateTopic(config: Pick<StackConfig, 'topics'>, aggregateType: string): string {
+export function aggregateTopic(config: { topics: Pick<StackConfig['topics'], 'prefix'> }, aggregateType: string): string {
   return `${config.topics.prefix}.${aggregateType}`;
 }

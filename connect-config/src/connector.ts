@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topicsOfAggregate, type AggregateTopics, type AnyAggregate } from '@evergreen/event-catalog';
-import { renderTemplate } from '@evergreen/platform';
+import { loadStackConfig, outboxRelays, renderTemplate } from '@evergreen/platform';
 import { AGGREGATES } from '@evergreen/schemas';
 
 const CONFIG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,10 +18,21 @@ export interface TopicDefinition {
   config: Record<string, string>;
 }
 
-/** The outbox connector with its ${env:…} placeholders filled from the stack environment. */
+/** The registration API's outbox connector (users) with its ${env:…} placeholders filled from the stack environment. */
 export function outboxConnector(values: Record<string, string>): ConnectorDefinition {
   const rendered = renderTemplate(readFileSync(join(CONFIG_DIR, 'outbox-connector.json'), 'utf8'), values);
   return JSON.parse(rendered) as ConnectorDefinition;
+}
+
+/**
+ * One outbox connector per database with an outbox (outboxRelays: the users' and the orders'), each
+ * outbox-connector.json with that database, connector name and slot. Every one routes by the rows'
+ * aggregatetype to `<prefix>.<type>`, so which database an aggregate is written in is the writer's affair.
+ */
+export function outboxConnectors(values: Record<string, string>): ConnectorDefinition[] {
+  return outboxRelays(loadStackConfig(values)).map((relay) =>
+    outboxConnector({ ...values, EVERGREEN_PG_DATABASE: relay.database, EVERGREEN_CONNECTOR_NAME: relay.connectorName, EVERGREEN_SLOT_NAME: relay.slotName }),
+  );
 }
 
 interface TopicSettings {

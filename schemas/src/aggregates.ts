@@ -1,3 +1,4 @@
+import { orderAggregate } from '../order/aggregate.ts';
 import { userAggregate } from '../user/aggregate.ts';
 
 /**
@@ -5,6 +6,6 @@ import { userAggregate } from '../user/aggregate.ts';
  * topics, their retry and dead-letter topics, the registry subjects and the connectors' topic list
  * are all derived from here: adding an aggregate is adding it to this list (docs/aggregates.md).
  */
-export const AGGREGATES = [userAggregate] as const;
+export const AGGREGATES = [userAggregate, orderAggregate] as const;
 
 export type Aggregate = (typeof AGGREGATES)[number];

@@ -4,6 +4,8 @@ export { allEventSchemas, allTopicSchemas, eventCatalog, eventSchema, topicSchem
 export { subjectFor } from '@evergreen/event-catalog';
 export type { EventSchema, TopicSchema } from '@evergreen/event-catalog';
 export { userAggregate } from '../user/aggregate.ts';
+export { orderAggregate } from '../order/aggregate.ts';
+export type { OrderAggregate, OrderCancelled, OrderItem, OrderPlaced, OrderStatus } from '../order/aggregate.ts';
 export type { UserAggregate, UserProfileUpdated, UserRegistered, UserSnapshot, SnapshotReason } from '../user/aggregate.ts';
 export { registerAllSchemas, compatibilityFromEnv } from './register-all.ts';
 export type { RegisteredSchema } from './register-all.ts';

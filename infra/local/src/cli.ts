@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@evergreen/platform';
+import { ConfigError, outboxRelays } from '@evergreen/platform';
 import { checkRelay, describeRelay, relayProblems } from '@evergreen/relay-health';
 import { logFile } from './layout.ts';
-import { localStack, stackDown, stackReset, stackStatus, stackUp } from './stack.ts';
+import { ensureDatabase, localStack, stackDown, stackReset, stackStatus, stackUp } from './stack.ts';
 import { banner } from './banner.ts';
 import { tailOf } from './processes.ts';
 
-const usage = 'usage: stack <up|down|status|logs <component> [--follow]|reset|banner>';
+const usage = 'usage: stack <up|down|status|logs <component> [--follow]|reset|banner|databases>';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -57,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(tailOf(path, 200));
       return 0;
     }
+    case 'databases':
+      // A database per service: the ones a stack made before a service joined are created here (npm run db:migrate).
+      for (const { database } of outboxRelays(stack.config)) if (await ensureDatabase(stack, database)) log(`created database ${database}`);
+      return 0;
     case 'banner':
       console.log(banner(stack));
       return 0;

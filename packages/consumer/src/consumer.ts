@@ -1,6 +1,7 @@
 import { logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { SerdeError, SerdeErrorCode, type AvroSerde } from '@evergreen/avro-serde';
 import { createKafka, type Logger } from '@evergreen/platform';
+import type { Registry } from 'prom-client';
 import type avro from 'avsc';
 import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf, TopicsOf } from '@evergreen/event-catalog';
 import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions, type RetryHooks } from './backoff.ts';
@@ -36,6 +37,16 @@ export type AggregateHandlers<A extends AnyAggregate, Op> = { readonly [E in Eve
 
 /** The handlers of a consumer, by aggregate type, then by event type, for every aggregate it reads. */
 export type HandlersFor<A extends AnyAggregate, Op> = { readonly [T in A['type']]: AggregateHandlers<Extract<A, { type: T }>, Op> };
+
+/** What a process gives each projection it runs on the framework, whatever the projection writes. */
+export interface ProjectionRuntime {
+  brokers: string[];
+  serde: AvroSerde;
+  logger: Logger;
+  /** Where its metrics are registered. */
+  registry: Registry;
+  retry?: BackoffOptions;
+}
 
 export interface ConsumerOptions<Op, A extends AnyAggregate = AnyAggregate> {
   /** Names the consumer in logs, metrics and its Kafka client id. */

@@ -1,4 +1,4 @@
-import { PoisonRecordError, type AggregateHandlers, type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
+import { assertStateMatchesRecord, type AggregateHandlers, type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
 import type { UserAggregate, UserProfileUpdated, UserRegistered, UserSnapshot } from '@evergreen/schemas';
 import { entryFields, userKeyspace, type UserCacheNamespace } from '@evergreen/user-read-model';
 
@@ -8,10 +8,7 @@ type UserState = UserRegistered | UserProfileUpdated | UserSnapshot;
 // Every state event carries the whole user, so each one alone rewrites the entry.
 const upsertUser = (keyspace: UserCacheNamespace): Handler<VersionedOperation, UserState> => (event: ConsumedEvent<UserState>) => {
   const user = event.payload;
-  if (user.userId !== event.aggregateId) throw new PoisonRecordError('rejected', `payload userId ${user.userId} differs from the record key ${event.aggregateId}`);
-  if (user.version !== event.aggregateVersion) {
-    throw new PoisonRecordError('rejected', `payload version ${user.version} differs from the aggregateVersion header ${event.aggregateVersion}`);
-  }
+  assertStateMatchesRecord(event, 'userId', user.userId, user.version);
   // A registration was last changed when it happened.
   const updatedAt = 'updatedAt' in user ? user.updatedAt : user.registeredAt;
   const fields = entryFields({ id: user.userId, email: user.email, name: user.name, avatarUrl: user.avatarUrl, version: user.version, registeredAt: user.registeredAt, updatedAt, eventId: event.eventId });

@@ -35,9 +35,10 @@ describe('the outbox connector', () => {
   it("is one per database: the order service's database gets a connector and slot of its own, routing the same way", () => {
     const connectors = outboxConnectors(loadStackEnv({ EVERGREEN_ORDERS_PG_DATABASE: 'shop', EVERGREEN_ORDERS_CONNECTOR_NAME: 'shop-outbox', EVERGREEN_ORDERS_SLOT_NAME: 'shop_outbox' }));
 
-    expect(connectors.map((connector) => [connector.name, connector.config['database.dbname'], connector.config['slot.name']])).toEqual([
-      ['evergreen-outbox', 'evergreen', 'evergreen_outbox'],
-      ['shop-outbox', 'shop', 'shop_outbox'],
+    // A Debezium server name (topic.prefix) of its own too: two connectors of one Connect with the same one never stream.
+    expect(connectors.map((connector) => [connector.name, connector.config['database.dbname'], connector.config['slot.name'], connector.config['topic.prefix']])).toEqual([
+      ['evergreen-outbox', 'evergreen', 'evergreen_outbox', 'evergreen'],
+      ['shop-outbox', 'shop', 'shop_outbox', 'evergreen-orders'],
     ]);
     for (const connector of connectors) expect(connector.config['transforms.outbox.route.topic.replacement']).toBe('evergreen.${routedByValue}');
   });

@@ -18,9 +18,14 @@ export interface TopicDefinition {
   config: Record<string, string>;
 }
 
-/** The registration API's outbox connector (users) with its ${env:…} placeholders filled from the stack environment. */
+/**
+ * The registration API's outbox connector (users) with its ${env:…} placeholders filled from the
+ * stack environment. Its Debezium server name (topic.prefix) is the topic prefix unless `values`
+ * names another (EVERGREEN_DEBEZIUM_SERVER_NAME, as outboxConnectors does for each database).
+ */
 export function outboxConnector(values: Record<string, string>): ConnectorDefinition {
-  const rendered = renderTemplate(readFileSync(join(CONFIG_DIR, 'outbox-connector.json'), 'utf8'), values);
+  const serverName = values.EVERGREEN_DEBEZIUM_SERVER_NAME ?? values.EVERGREEN_TOPIC_PREFIX ?? '';
+  const rendered = renderTemplate(readFileSync(join(CONFIG_DIR, 'outbox-connector.json'), 'utf8'), { ...values, EVERGREEN_DEBEZIUM_SERVER_NAME: serverName });
   return JSON.parse(rendered) as ConnectorDefinition;
 }
 
@@ -31,7 +36,7 @@ export function outboxConnector(values: Record<string, string>): ConnectorDefini
  */
 export function outboxConnectors(values: Record<string, string>): ConnectorDefinition[] {
   return outboxRelays(loadStackConfig(values)).map((relay) =>
-    outboxConnector({ ...values, EVERGREEN_PG_DATABASE: relay.database, EVERGREEN_CONNECTOR_NAME: relay.connectorName, EVERGREEN_SLOT_NAME: relay.slotName }),
+    outboxConnector({ ...values, EVERGREEN_PG_DATABASE: relay.database, EVERGREEN_CONNECTOR_NAME: relay.connectorName, EVERGREEN_SLOT_NAME: relay.slotName, EVERGREEN_DEBEZIUM_SERVER_NAME: relay.serverName }),
   );
 }
 

@@ -248,15 +248,22 @@ export interface OutboxRelay {
   database: string;
   connectorName: string;
   slotName: string;
+  /**
+   * Debezium's logical server name (its topic.prefix): it names the connector's metrics and keys its
+   * offsets, so it must differ between connectors of one Kafka Connect; a second one with the same
+   * name waits for the first's metrics to go away and never streams.
+   */
+  serverName: string;
 }
 
 /**
  * Every outbox of the namespace, one connector and slot per database (a database per service): the
  * registration API's (users) and the order service's (orders).
  */
-export function outboxRelays(config: Pick<StackConfig, 'postgres' | 'connect' | 'orders'>): OutboxRelay[] {
+export function outboxRelays(config: Pick<StackConfig, 'postgres' | 'connect' | 'orders' | 'topics'>): OutboxRelay[] {
   return [
-    { database: config.postgres.database, connectorName: config.connect.connectorName, slotName: config.connect.slotName },
-    { database: config.orders.database, connectorName: config.orders.connectorName, slotName: config.orders.slotName },
+    // The users' connector keeps the server name it always had: its stored offsets are keyed by it.
+    { database: config.postgres.database, connectorName: config.connect.connectorName, slotName: config.connect.slotName, serverName: config.topics.prefix },
+    { database: config.orders.database, connectorName: config.orders.connectorName, slotName: config.orders.slotName, serverName: `${config.topics.prefix}-orders` },
   ];
 }

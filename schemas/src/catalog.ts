@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { catalogFromDirectory, type EventCatalog, type EventSchema, type TopicSchema } from '@evergreen/event-catalog';
 import { findRepoRoot, type StackConfig } from '@evergreen/platform';
+import { userAggregate } from '../user/aggregate.ts';
 import { AGGREGATES } from './aggregates.ts';
 
 // From the repository root rather than this file: a service bundled into one file (npm run build)
@@ -17,3 +18,11 @@ export const eventSchema = (aggregateType: string, eventType: string): EventSche
 export const topicSchema = (config: Pick<StackConfig, 'topics'>, aggregateType: string, eventType: string): TopicSchema => eventCatalog.topicSchema(config, aggregateType, eventType);
 
 export const allTopicSchemas = (config: Pick<StackConfig, 'topics'>): TopicSchema[] => eventCatalog.topicSchemas(config);
+
+/**
+ * What a projection of the users alone declares to the consumer framework: the catalog, the user
+ * aggregate and the topic it is read from (the stack's, or a test's scratch topic).
+ */
+export function readingUsers(topic: string) {
+  return { catalog: eventCatalog, aggregates: [userAggregate], topics: { user: topic } } as const;
+}

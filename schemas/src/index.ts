@@ -1,6 +1,6 @@
 export { AGGREGATES } from './aggregates.ts';
 export type { Aggregate } from './aggregates.ts';
-export { allEventSchemas, allTopicSchemas, eventCatalog, eventSchema, topicSchema, SCHEMAS_DIR } from './catalog.ts';
+export { allEventSchemas, allTopicSchemas, eventCatalog, eventSchema, readingUsers, topicSchema, SCHEMAS_DIR } from './catalog.ts';
 export { subjectFor } from '@evergreen/event-catalog';
 export type { EventSchema, TopicSchema } from '@evergreen/event-catalog';
 export { userAggregate } from '../user/aggregate.ts';

@@ -10,7 +10,7 @@ import {
   type ProjectionRuntime,
   type RebuildTarget,
 } from '@evergreen/consumer';
-import { eventCatalog, userAggregate } from '@evergreen/schemas';
+import { readingUsers } from '@evergreen/schemas';
 import { activityLogNamespace, FIRST_GENERATION } from '@evergreen/user-read-model';
 import { activityHandlersFor } from './activity-projection.ts';
 
@@ -56,9 +56,7 @@ export function createActivityLog(options: ActivityLogOptions): ProjectionConsum
   return createProjectionConsumer({
     name: 'activity-log',
     groupId: options.groupId,
-    catalog: eventCatalog,
-    aggregates: [userAggregate],
-    topics: { user: options.topic },
+    ...readingUsers(options.topic),
     brokers: options.brokers,
     serde: options.serde,
     handlers: { user: activityHandlersFor(namespace.tables) },

@@ -10,7 +10,7 @@ import {
   type ProjectionRuntime,
   type RebuildTarget,
 } from '@evergreen/consumer';
-import { eventCatalog, userAggregate } from '@evergreen/schemas';
+import { readingUsers } from '@evergreen/schemas';
 import { FIRST_GENERATION, USER_CACHE_GENERATION_KEY, USER_CACHE_REBUILD_LOCK_KEY, userKeyspace } from '@evergreen/user-read-model';
 import { userCacheHandlersFor } from './user-projection.ts';
 
@@ -31,9 +31,7 @@ export function createCachePopulator(options: CachePopulatorOptions): Projection
   return createProjectionConsumer({
     name: 'cache-populator',
     groupId: options.groupId,
-    catalog: eventCatalog,
-    aggregates: [userAggregate],
-    topics: { user: options.topic },
+    ...readingUsers(options.topic),
     brokers: options.brokers,
     serde: options.serde,
     handlers: { user: userCacheHandlersFor(userKeyspace(options.generation ?? FIRST_GENERATION)) },

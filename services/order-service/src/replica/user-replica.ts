@@ -11,7 +11,7 @@ import {
   type ProjectionConsumer,
   type ProjectionRuntime,
 } from '@evergreen/consumer';
-import { eventCatalog, userAggregate, type UserAggregate, type UserProfileUpdated, type UserRegistered, type UserSnapshot } from '@evergreen/schemas';
+import { readingUsers, type UserAggregate, type UserProfileUpdated, type UserRegistered, type UserSnapshot } from '@evergreen/schemas';
 
 /** Its inbox entries are told apart from other consumers' by this name. */
 export const USER_REPLICA_CONSUMER = 'order-service.user-replica';
@@ -76,9 +76,7 @@ export function createUserReplica(options: UserReplicaOptions): ProjectionConsum
   return createProjectionConsumer({
     name: 'order-service-user-replica',
     groupId: options.groupId,
-    catalog: eventCatalog,
-    aggregates: [userAggregate],
-    topics: { user: options.topic },
+    ...readingUsers(options.topic),
     brokers: options.brokers,
     serde: options.serde,
     handlers: { user: userReplicaHandlers },

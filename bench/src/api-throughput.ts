@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { createPool, findRepoRoot, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { registerUser } from '@evergreen/registration-api';
 
@@ -34,7 +35,7 @@ interface Measured {
 async function directThroughPg(durationS: number): Promise<Measured> {
   // The service's pool size (createPool's default), so neither side has more connections.
   const pool = createPool(config.postgres);
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
+  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
   const latencies: number[] = [];
   let errors = 0;
   try {

@@ -1,5 +1,6 @@
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { createPool, loadStackConfig } from '@evergreen/platform';
 import { registerUser } from '@evergreen/registration-api';
 
@@ -11,7 +12,7 @@ const concurrency = 8;
 const config = loadStackConfig();
 const pool = createPool(config.postgres, { max: concurrency });
 const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
-const outbox = createOutbox({ serde, config });
+const outbox = createOutbox({ serde, config, catalog: eventCatalog });
 const run = `bench-${Date.now()}`;
 
 const countRows = async () => Number((await pool.query<{ count: string }>('SELECT count(*) FROM outbox')).rows[0]?.count);

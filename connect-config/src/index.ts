@@ -1,4 +1,4 @@
-export { outboxConnector, relayTopics } from './connector.ts';
+export { outboxConnector, outboxConnectors, relayTopics } from './connector.ts';
 export type { ConnectorDefinition, TopicDefinition } from './connector.ts';
 export { applyConnector, ensureTopics, connectorStatus, removeConnector, ConnectorFailedError } from './apply.ts';
 export type { ConnectorStatus } from './apply.ts';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadStackEnv } from '@evergreen/platform';
+import { defineAggregate, tombstone } from '@evergreen/event-catalog';
+import { AGGREGATES } from '@evergreen/schemas';
 import { relayTopics } from './connector.ts';
 
 describe('the topics of connect-config/topics.json', () => {
@@ -21,5 +23,24 @@ describe('the topics of connect-config/topics.json', () => {
 
     expect(topics.get('evergreen.user.retry')?.config['retention.ms']).toBe('3600000');
     expect(topics.get('evergreen.user.dlq')?.config['retention.ms']).toBe('2592000000');
+  });
+});
+
+describe('the topics of every aggregate', () => {
+  it('are derived from the descriptors: each aggregate gets its topic, its retry topic and its dead letters', () => {
+    const names = relayTopics(loadStackEnv({})).map((topic) => topic.name);
+
+    for (const aggregate of AGGREGATES) expect(names).toEqual(expect.arrayContaining([`evergreen.${aggregate.type}`, `evergreen.${aggregate.type}.retry`, `evergreen.${aggregate.type}.dlq`]));
+    expect(names).toHaveLength(3 * AGGREGATES.length);
+  });
+
+  it('include a new aggregate with the same settings as the others', () => {
+    const parcel = defineAggregate({ type: 'parcel', events: { ParcelLost: tombstone() } });
+
+    expect(relayTopics(loadStackEnv({ EVERGREEN_TOPIC_PREFIX: 'ns' }), [parcel])).toEqual([
+      { name: 'ns.parcel', partitions: 6, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000', 'delete.retention.ms': '86400000' } },
+      { name: 'ns.parcel.retry', partitions: 6, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } },
+      { name: 'ns.parcel.dlq', partitions: 6, config: { 'cleanup.policy': 'delete', 'retention.ms': '1209600000' } },
+    ]);
   });
 });

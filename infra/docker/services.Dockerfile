@@ -3,7 +3,7 @@
 # The image of Evergreen's services, for the docker-compose demo (infra/docker-compose.yml).
 # It sits in infra/docker/ with the compose file's other container inputs rather than at the root:
 # the services run on the host by default (`npm start`), and a container is one way of running them,
-# like the local stack is another. One Dockerfile for the four services, because they share the
+# like the local stack is another. One Dockerfile for the six services, because they share the
 # monorepo, its lockfile and `npm run build`; they differ only in the dist/ they start, which the
 # SERVICE build argument names.
 #

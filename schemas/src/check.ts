@@ -2,7 +2,8 @@ import type { AvroSerde, Compatibility } from '@evergreen/avro-serde';
 import type { StackConfig } from '@evergreen/platform';
 import { compatibilityProblems, parseSchema, type CompatibilityProblem } from './compatibility.ts';
 import { previousVersionInGit } from './git-history.ts';
-import { allTopicSchemas, type TopicSchema } from './registered.ts';
+import type { TopicSchema } from '@evergreen/event-catalog';
+import { allTopicSchemas } from './catalog.ts';
 
 /** One comparison of a schema in schemas/ with an earlier version of itself. */
 export interface SchemaComparison {

@@ -1,7 +1,12 @@
-export { allEventSchemas, eventSchema, isTombstoneEvent, isTombstoneEventType, subjectFor } from './catalog.ts';
-export type { EventSchema } from './catalog.ts';
-export { topicSchema, allTopicSchemas } from './registered.ts';
-export type { TopicSchema } from './registered.ts';
+export { AGGREGATES } from './aggregates.ts';
+export type { Aggregate } from './aggregates.ts';
+export { allEventSchemas, allTopicSchemas, eventCatalog, eventSchema, readingUsers, topicSchema, SCHEMAS_DIR } from './catalog.ts';
+export { subjectFor } from '@evergreen/event-catalog';
+export type { EventSchema, TopicSchema } from '@evergreen/event-catalog';
+export { userAggregate } from '../user/aggregate.ts';
+export { orderAggregate } from '../order/aggregate.ts';
+export type { OrderAggregate, OrderCancelled, OrderItem, OrderPlaced, OrderStatus } from '../order/aggregate.ts';
+export type { UserAggregate, UserProfileUpdated, UserRegistered, UserSnapshot, SnapshotReason } from '../user/aggregate.ts';
 export { registerAllSchemas, compatibilityFromEnv } from './register-all.ts';
 export type { RegisteredSchema } from './register-all.ts';
 export { checkSchemas, describeComparisons } from './check.ts';

@@ -1,6 +1,7 @@
 import type { AvroSerde, Compatibility } from '@evergreen/avro-serde';
 import type { StackConfig } from '@evergreen/platform';
-import { allTopicSchemas, type TopicSchema } from './registered.ts';
+import type { TopicSchema } from '@evergreen/event-catalog';
+import { allTopicSchemas } from './catalog.ts';
 
 export interface RegisteredSchema {
   schema: TopicSchema;

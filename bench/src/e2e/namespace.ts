@@ -2,6 +2,7 @@ import { activityLogMigrations } from '@evergreen/activity-log';
 import { assertApartFromDemo, holdNamespace, localStack, prepareNamespace, resetNamespace, type LocalStack, type NamespaceHold } from '@evergreen/local-stack';
 import { ensureTopics, relayTopics } from '@evergreen/connect-config';
 import { aggregateTopic, loadStackConfig, loadStackEnv, type StackConfig } from '@evergreen/platform';
+import { orderServiceMigrations } from '@evergreen/order-service';
 import { registrationMigrations } from '@evergreen/registration-api';
 
 /**
@@ -15,11 +16,18 @@ export const BENCH_NAMESPACE = {
   EVERGREEN_REDIS_DB: '12',
   EVERGREEN_CONNECTOR_NAME: 'evergreen-bench-outbox',
   EVERGREEN_SLOT_NAME: 'evergreen_bench_outbox',
+  EVERGREEN_ORDERS_PG_DATABASE: 'evergreen_bench_orders',
+  EVERGREEN_ORDERS_CONNECTOR_NAME: 'evergreen-bench-orders-outbox',
+  EVERGREEN_ORDERS_SLOT_NAME: 'evergreen_bench_orders_outbox',
   EVERGREEN_API_PORT: '3200',
   EVERGREEN_POPULATOR_PORT: '3201',
   EVERGREEN_ACTIVITY_LOG_PORT: '3202',
+  EVERGREEN_ORDER_SERVICE_PORT: '3203',
+  EVERGREEN_ORDER_CACHE_PORT: '3204',
   EVERGREEN_POPULATOR_GROUP: 'evergreen-bench-cache-populator',
   EVERGREEN_ACTIVITY_LOG_GROUP: 'evergreen-bench-activity-log',
+  EVERGREEN_ORDER_USERS_GROUP: 'evergreen-bench-order-service-users',
+  EVERGREEN_ORDER_CACHE_GROUP: 'evergreen-bench-order-cache',
   // The projections' periodic drift check scans every user; at 200,000 it would land in a
   // measurement at random. It is measured on its own (npm run bench:verify).
   EVERGREEN_VERIFY_INTERVAL_MS: '3600000',
@@ -48,7 +56,7 @@ export async function enterBenchNamespace(say: (line: string) => void): Promise<
   }
   try {
     await resetNamespace(config, say);
-    await prepareNamespace(stack, config, env, [...registrationMigrations(), ...activityLogMigrations()], say);
+    await prepareNamespace(stack, config, env, { main: [...registrationMigrations(), ...activityLogMigrations()], orders: orderServiceMigrations() }, say);
     // The broker stamps each record of the benchmark's topic as it appends it: the relay's stage ends there.
     const topic = aggregateTopic(config, 'user');
     await ensureTopics(config, relayTopics(env).map((definition) => (definition.name === topic ? { ...definition, config: { ...definition.config, 'message.timestamp.type': 'LogAppendTime' } } : definition)));

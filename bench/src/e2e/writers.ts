@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { createPool, withTransaction, type StackConfig } from '@evergreen/platform';
 import { registerUser, registerUserIn } from '@evergreen/registration-api';
 import { epochMs } from './clock.ts';
@@ -33,7 +34,7 @@ export interface LibraryWriterOptions {
 /** The outbox library directly: the users row and the outbox row in one transaction (registerUser). */
 export function libraryWriter({ config, run, poolSize, keepRows }: LibraryWriterOptions): Writer & { pool: pg.Pool; writeBatch(size: number): Promise<string[]> } {
   const pool = createPool(config.postgres, { max: poolSize, statement_timeout: 30_000, query_timeout: 35_000 });
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, keepRows });
+  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog, keepRows });
   return {
     name: 'outbox library',
     pool,

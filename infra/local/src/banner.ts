@@ -12,6 +12,8 @@ export function banner(stack: LocalStack): string {
     `  populator http://${config.api.host}:${config.populator.port}/health`,
     `  activity  http://${config.api.host}:${config.activityLog.port}/health`,
     `  relay     http://${config.api.host}:${config.relayMonitor.port}/ready   (the relay monitor: connector, slot lag, WAL status; /metrics)`,
+    `  orders    http://${config.api.host}:${config.orders.port}/ready   (the order service: ready once its replica of the users caught up)`,
+    `  ordercache http://${config.api.host}:${config.orderCache.port}/health  (orders and each user's order ids in Redis)`,
     '',
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,
@@ -22,6 +24,8 @@ export function banner(stack: LocalStack): string {
     `The API's OpenAPI document: ${config.api.url}/docs`,
     'and its line in the activity log, the second consumer group:',
     `  PGPASSWORD=${config.postgres.password} psql -h ${config.postgres.host} -p ${config.postgres.port} -U ${config.postgres.user} ${config.postgres.database} -c 'SELECT * FROM user_activity ORDER BY recorded_at DESC LIMIT 5'`,
+    'Order for that user (checked against the order service\'s own replica of the users):',
+    `  curl -s -X POST http://${config.api.host}:${config.orders.port}/orders -H 'content-type: application/json' -d '{"userId":"<id>","currency":"EUR","items":[{"sku":"tea","quantity":2,"unitPriceCents":450}]}'`,
     '',
   ];
   return lines.join('\n');

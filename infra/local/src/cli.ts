@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@evergreen/platform';
+import { ConfigError, outboxRelays } from '@evergreen/platform';
 import { checkRelay, describeRelay, relayProblems } from '@evergreen/relay-health';
 import { logFile } from './layout.ts';
-import { localStack, stackDown, stackReset, stackStatus, stackUp } from './stack.ts';
+import { ensureDatabase, localStack, stackDown, stackReset, stackStatus, stackUp } from './stack.ts';
 import { banner } from './banner.ts';
 import { tailOf } from './processes.ts';
 
-const usage = 'usage: stack <up|down|status|logs <component> [--follow]|reset|banner>';
+const usage = 'usage: stack <up|down|status|logs <component> [--follow]|reset|banner|databases>';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -34,11 +34,13 @@ async function main(argv: string[]): Promise<number> {
         const memory = status.memory ? `rss ${mib(status.memory.rssKiB)}, peak ${mib(status.memory.peakKiB)}` : '';
         console.log(`${status.name.padEnd(9)} ${state.padEnd(21)} ${status.endpoint.padEnd(48)} ${memory.padEnd(28)} ${status.log}`);
       }
-      // The relay's own health, read as the relay monitor reads it (packages/relay-health).
-      const relay = await checkRelay(stack.config);
-      const problems = relayProblems(relay, { slotDownForMs: 0, slotGraceMs: 0 });
-      console.log(`${'relay'.padEnd(9)} ${(problems.length === 0 ? 'relaying' : 'NOT relaying').padEnd(21)} ${describeRelay(relay)}`);
-      for (const problem of problems) console.log(`${''.padEnd(9)} ! ${problem}`);
+      // Each outbox's relay (one connector per database), read as the relay monitor reads it (packages/relay-health).
+      for (const { database, connectorName, slotName } of outboxRelays(stack.config)) {
+        const relay = await checkRelay({ connect: { ...stack.config.connect, connectorName, slotName }, postgres: { ...stack.config.postgres, database } });
+        const problems = relayProblems(relay, { slotDownForMs: 0, slotGraceMs: 0 });
+        console.log(`${'relay'.padEnd(9)} ${(problems.length === 0 ? 'relaying' : 'NOT relaying').padEnd(21)} ${describeRelay(relay)}`);
+        for (const problem of problems) console.log(`${''.padEnd(9)} ! ${problem}`);
+      }
       return statuses.every((status) => status.healthy) ? 0 : 3;
     }
     case 'logs': {
@@ -57,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(tailOf(path, 200));
       return 0;
     }
+    case 'databases':
+      // A database per service: the ones a stack made before a service joined are created here (npm run db:migrate).
+      for (const { database } of outboxRelays(stack.config)) if (await ensureDatabase(stack, database)) log(`created database ${database}`);
+      return 0;
     case 'banner':
       console.log(banner(stack));
       return 0;

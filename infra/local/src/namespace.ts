@@ -3,7 +3,7 @@ import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay, removeConnector } from '@evergreen/connect-config';
-import { createKafka, createPool, migrate, type Migration, pollUntil, type StackConfig } from '@evergreen/platform';
+import { createKafka, createPool, migrate, type Migration, outboxRelays, pollUntil, type StackConfig } from '@evergreen/platform';
 import { registerAllSchemas } from '@evergreen/schemas';
 import { ensureDatabase, type LocalStack } from './stack.ts';
 
@@ -65,34 +65,35 @@ export async function holdNamespace(config: StackConfig): Promise<NamespaceHold>
  * namespace (see assertApartFromDemo).
  */
 export async function resetNamespace(config: StackConfig, say: (line: string) => void): Promise<void> {
-  const { connectorName, slotName } = config.connect;
-  const { database } = config.postgres;
-  if (await removeConnector(config.connect.url, connectorName)) say(`removed connector ${connectorName} and its offsets`);
+  // Every outbox database of the namespace with its connector and slot (the users', the orders').
+  for (const { connectorName, slotName, database } of outboxRelays(config)) {
+    if (await removeConnector(config.connect.url, connectorName)) say(`removed connector ${connectorName} and its offsets`);
 
-  const client = maintenance(config);
-  await client.connect();
-  try {
-    // The connector's walsender may take a moment to let go of the slot after the stop.
-    const dropped = await pollUntil(
-      async () => {
-        const { rows } = await client.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
-        const [slot] = rows;
-        if (!slot) return 'absent';
-        if (slot.active_pid !== null) {
-          await client.query('SELECT pg_terminate_backend($1)', [slot.active_pid]);
-          return undefined;
-        }
-        await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
-        return 'dropped';
-      },
-      { description: `replication slot ${slotName} to be released and dropped`, timeoutMs: 30_000, intervalMs: 250 },
-    );
-    if (dropped === 'dropped') say(`dropped replication slot ${slotName}`);
-    // FORCE ends the connections still open on it (an earlier run's, killed halfway).
-    await client.query(`DROP DATABASE IF EXISTS "${database.replace(/"/g, '""')}" WITH (FORCE)`);
-    say(`dropped database ${database}`);
-  } finally {
-    await client.end();
+    const client = maintenance(config);
+    await client.connect();
+    try {
+      // The connector's walsender may take a moment to let go of the slot after the stop.
+      const dropped = await pollUntil(
+        async () => {
+          const { rows } = await client.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
+          const [slot] = rows;
+          if (!slot) return 'absent';
+          if (slot.active_pid !== null) {
+            await client.query('SELECT pg_terminate_backend($1)', [slot.active_pid]);
+            return undefined;
+          }
+          await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
+          return 'dropped';
+        },
+        { description: `replication slot ${slotName} to be released and dropped`, timeoutMs: 30_000, intervalMs: 250 },
+      );
+      if (dropped === 'dropped') say(`dropped replication slot ${slotName}`);
+      // FORCE ends the connections still open on it (an earlier run's, killed halfway).
+      await client.query(`DROP DATABASE IF EXISTS "${database.replace(/"/g, '""')}" WITH (FORCE)`);
+      say(`dropped database ${database}`);
+    } finally {
+      await client.end();
+    }
   }
 
   const admin = createKafka({ clientId: 'evergreen-namespace-reset', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
@@ -122,7 +123,16 @@ export async function resetNamespace(config: StackConfig, say: (line: string) =>
 }
 
 /** The variables that name where data lives; each must differ from the demo's. */
-export const NAMESPACE_KEYS = ['EVERGREEN_PG_DATABASE', 'EVERGREEN_TOPIC_PREFIX', 'EVERGREEN_REDIS_DB', 'EVERGREEN_CONNECTOR_NAME', 'EVERGREEN_SLOT_NAME'] as const;
+export const NAMESPACE_KEYS = [
+  'EVERGREEN_PG_DATABASE',
+  'EVERGREEN_TOPIC_PREFIX',
+  'EVERGREEN_REDIS_DB',
+  'EVERGREEN_CONNECTOR_NAME',
+  'EVERGREEN_SLOT_NAME',
+  'EVERGREEN_ORDERS_PG_DATABASE',
+  'EVERGREEN_ORDERS_CONNECTOR_NAME',
+  'EVERGREEN_ORDERS_SLOT_NAME',
+] as const;
 
 /** Throws when a namespace would share a database, topics, a connector or a Redis database with the demo. */
 export function assertApartFromDemo(demoEnv: Record<string, string>, namespaceEnv: Record<string, string>, what: string): void {
@@ -130,23 +140,35 @@ export function assertApartFromDemo(demoEnv: Record<string, string>, namespaceEn
   if (shared.length > 0) throw new Error(`the ${what} namespace must differ from the demo's, but both use ${shared.map((key) => `${key}=${namespaceEnv[key]}`).join(', ')}`);
 }
 
+/** The migrations of each database of a namespace: the main one's, and those of services with a database of their own. */
+export interface NamespaceMigrations {
+  main: Migration[];
+  /** The order service's database (EVERGREEN_ORDERS_PG_DATABASE). */
+  orders: Migration[];
+}
+
 /**
- * Creates what a namespace needs, as `npm run system:prepare` does for the demo: its database with
- * every service's migrations, the schemas under its topics' subjects, its topics and its connector
- * (`values` fills the connector's and topics' placeholders). Safe to repeat.
+ * Creates what a namespace needs, as `npm run system:prepare` does for the demo: its databases with
+ * every service's migrations, the schemas under its topics' subjects, its topics and its connectors
+ * (`values` fills the connectors' and topics' placeholders). Safe to repeat.
  */
-export async function prepareNamespace(stack: LocalStack, config: StackConfig, values: Record<string, string>, migrations: Migration[], say: (line: string) => void): Promise<void> {
-  if (await ensureDatabase(stack, config.postgres.database)) say(`created database ${config.postgres.database}`);
-  const pool = createPool(config.postgres, { max: 1 });
-  try {
-    const applied = await migrate(pool, migrations);
-    say(applied.length > 0 ? `applied ${applied.join(', ')} to ${config.postgres.database}` : `database ${config.postgres.database} is up to date`);
-  } finally {
-    await pool.end();
+export async function prepareNamespace(stack: LocalStack, config: StackConfig, values: Record<string, string>, migrations: NamespaceMigrations, say: (line: string) => void): Promise<void> {
+  for (const [database, wanted] of [
+    [config.postgres.database, migrations.main],
+    [config.orders.database, migrations.orders],
+  ] as const) {
+    if (await ensureDatabase(stack, database)) say(`created database ${database}`);
+    const pool = createPool({ ...config.postgres, database }, { max: 1 });
+    try {
+      const applied = await migrate(pool, wanted);
+      say(applied.length > 0 ? `applied ${applied.join(', ')} to ${database}` : `database ${database} is up to date`);
+    } finally {
+      await pool.end();
+    }
   }
   const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
   say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
-  const { createdTopics, status } = await applyRelay(config, values);
+  const { createdTopics, statuses } = await applyRelay(config, values);
   if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);
-  say(`connector ${status.name} (slot ${config.connect.slotName}) is ${status.connector.state}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
+  say(`connectors ${statuses.map((status) => `${status.name} ${status.connector.state}`).join(', ')}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
 }

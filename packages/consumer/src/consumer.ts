@@ -1,7 +1,9 @@
 import { logLevel, Partitioners, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { SerdeError, SerdeErrorCode, type AvroSerde } from '@evergreen/avro-serde';
 import { createKafka, type Logger } from '@evergreen/platform';
+import type { Registry } from 'prom-client';
 import type avro from 'avsc';
+import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf, TopicsOf } from '@evergreen/event-catalog';
 import { DEFAULT_BACKOFF, retryTransient, StopRequestedError, type BackoffOptions, type RetryHooks } from './backoff.ts';
 import { deadLetterRecord, mainTopicOf, RETRY_GROUP_HEADER, retryTopic } from './dead-letter.ts';
 import { EventDecoder } from './decoder.ts';
@@ -19,35 +21,57 @@ import { describeRetention } from './topic-configs.ts';
 /**
  * Maps one event to what the sink should do, or to nothing. Pure and quick: the framework calls it
  * once per record and batches the results. It throws PoisonRecordError to refuse a payload.
+ * `Payload` is the event's payload as the reader schema decodes it (null for a tombstone).
  */
-export type Handler<Op> = (event: ConsumedEvent) => Op | undefined;
+export type Handler<Op, Payload = unknown> = (event: ConsumedEvent<Payload>) => Op | undefined;
 
 /**
- * Declares a handler for events whose payload has type T (the reader schema's shape; null for a
- * tombstone event). The payload was decoded with that very schema, which is what makes the cast safe.
+ * Declares a handler for events whose payload has type T, for a handler map that is not checked
+ * against a descriptor. The payload was decoded with the reader schema, which is what makes the cast safe.
  */
 export function handle<T, Op>(handler: (event: ConsumedEvent<T>) => Op | undefined): Handler<Op> {
   return handler as Handler<Op>;
 }
 
-export interface ConsumerOptions<Op> {
+/** A handler for every event type of one aggregate, each given that event's payload type: a missing event type does not compile. */
+export type AggregateHandlers<A extends AnyAggregate, Op> = { readonly [E in EventTypeOf<A>]: Handler<Op, PayloadOf<A, E>> };
+
+/** The handlers of a consumer, by aggregate type, then by event type, for every aggregate it reads. */
+export type HandlersFor<A extends AnyAggregate, Op> = { readonly [T in A['type']]: AggregateHandlers<Extract<A, { type: T }>, Op> };
+
+/** What a process gives each projection it runs on the framework, whatever the projection writes. */
+export interface ProjectionRuntime {
+  brokers: string[];
+  serde: AvroSerde;
+  logger: Logger;
+  /** Where its metrics are registered. */
+  registry: Registry;
+  retry?: BackoffOptions;
+}
+
+export interface ConsumerOptions<Op, A extends AnyAggregate = AnyAggregate> {
   /** Names the consumer in logs, metrics and its Kafka client id. */
   name: string;
   groupId: string;
+  /** The application's events: reader schemas and tombstones (the framework knows no aggregate of its own). */
+  catalog: EventCatalog;
+  /** The aggregates this consumer projects. */
+  aggregates: readonly A[];
   /**
-   * The topics to project. The consumer also reads each one's retry topic (`<topic>.retry`, see
-   * retryTopic), where `npm run dlq -- replay` puts dead letters back, and applies the records there
-   * that are addressed to its group. Both must exist (connect-config/topics.json): start fails otherwise.
+   * The topic of each aggregate it reads (topicsOf(config, aggregates) for the stack's). The consumer
+   * also reads each one's retry topic (`<topic>.retry`, see retryTopic), where `npm run dlq -- replay`
+   * puts dead letters back, and applies the records there that are addressed to its group. Both must
+   * exist (`npm run connect:apply` creates every aggregate's): start fails otherwise.
    */
-  topics: string[];
+  topics: TopicsOf<A>;
   brokers: string[];
   serde: AvroSerde;
-  /** One handler per event type (the record's eventType header). */
-  handlers: Record<string, Handler<Op>>;
+  /** One handler per event type of every aggregate read, checked by the compiler against the descriptors. */
+  handlers: HandlersFor<A, Op>;
   sink: Sink<Op>;
   logger: Logger;
   metrics: ConsumerMetrics;
-  /** Reader schemas to decode into; by default every schema in schemas/. */
+  /** Reader schemas to decode into; by default the catalog's schemas of the aggregates read. */
   readers?: readonly avro.Type[];
   /**
    * An event type without a handler: dead-letter it (the default: nothing is lost, it can be
@@ -132,7 +156,7 @@ type Handled<Op> =
   | { kind: 'foreign' };
 
 /** The deletion-marker TTL to check the topics against (see ConsumerOptions.deletionMarkerTtlSeconds). */
-function deletionMarkerTtlOf<Op>(options: ConsumerOptions<Op>): number | undefined {
+function deletionMarkerTtlOf<Op, A extends AnyAggregate>(options: ConsumerOptions<Op, A>): number | undefined {
   return options.deletionMarkerTtlSeconds ?? options.sink.deletionMemorySeconds;
 }
 
@@ -143,7 +167,7 @@ function deletionMarkerTtlOf<Op>(options: ConsumerOptions<Op>): number | undefin
  * A transient failure in any step pauses the partition and retries the step with backoff; a
  * record is never skipped and no offset is committed past one that was not applied.
  */
-export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): ProjectionConsumer {
+export function createProjectionConsumer<Op, const A extends AnyAggregate>(options: ConsumerOptions<Op, A>): ProjectionConsumer {
   const { name, logger, metrics, sink } = options;
   const kafka = createKafka({ clientId: name, brokers: options.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
   // Smaller fetches than kafkajs' 1 MiB per partition: as fast here, and a third of the memory,
@@ -161,10 +185,21 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
   // The Java-compatible partitioner sends a dead letter's key to the partition number the relay's
   // (Java) producer chose for the original, keeping one key's dead letters in order.
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  const decoder = new EventDecoder(options.serde, options.readers);
+  const topicsRead: Record<string, string> = options.topics;
+  const aggregateTypes = options.aggregates.map((aggregate) => aggregate.type);
+  /** Which aggregate a topic (or its retry topic, by mainTopicOf) carries. */
+  const aggregateOfTopic = new Map(Object.entries(topicsRead).map(([aggregateType, topic]) => [topic, aggregateType]));
+  // Looked up by the names a record carries (its topic's aggregate, its eventType header), which the
+  // compiler cannot know: each handler is then given the payload decoded with its own event's schema.
+  const handlers = options.handlers as unknown as Record<string, Record<string, Handler<Op> | undefined> | undefined>;
+  const decoder = new EventDecoder(options.serde, {
+    readers: options.readers ?? options.catalog.schemasOf(aggregateTypes).map((schema) => schema.type),
+    isTombstone: (aggregateType, eventType) => options.catalog.isTombstone(aggregateType, eventType),
+  });
   const unknown = options.unknownEventTypes ?? 'dead-letter';
-  const retryTopics = new Set(options.topics.map(retryTopic));
-  const subscribed = [...options.topics, ...retryTopics];
+  const mainTopics = [...aggregateOfTopic.keys()];
+  const retryTopics = new Set(mainTopics.map(retryTopic));
+  const subscribed = [...mainTopics, ...retryTopics];
   const lagTracker = new LagTracker();
   const stuck = new StuckTracker();
   let lagLimits = new Map<string, LagAgeLimit>();
@@ -201,14 +236,15 @@ export function createProjectionConsumer<Op>(options: ConsumerOptions<Op>): Proj
         return { kind: 'foreign' };
       }
     }
+    const aggregateType = aggregateOfTopic.get(mainTopicOf(topic)) as string;
     let event: ConsumedEvent;
     try {
-      event = await decoder.decode(topic, partition, message);
+      event = await decoder.decode(aggregateType, topic, partition, message);
     } catch (error) {
       if (error instanceof PoisonRecordError) return { kind: 'poison', message, error };
       throw error;
     }
-    const handler = options.handlers[event.eventType];
+    const handler = handlers[aggregateType]?.[event.eventType];
     if (!handler) {
       if (unknown === 'skip') return { kind: 'skip', event };
       return { kind: 'poison', message, error: new PoisonRecordError('unknown-event-type', `no handler for event type ${event.eventType}`) };

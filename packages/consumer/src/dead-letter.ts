@@ -1,22 +1,10 @@
 import type { IHeaders, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
+import { deadLetterTopic } from '@evergreen/event-catalog';
 import type { PoisonRecordError } from './poison.ts';
 
-const RETRY_SUFFIX = '.retry';
-
-/**
- * Where dead letters are replayed to: `<topic>.retry`, a topic with a time-based retention
- * (cleanup.policy=delete) that every group on `<topic>` also reads. Its records carry
- * RETRY_GROUP_HEADER: only the group named there applies them, the others read past them.
- * A replay never writes `<topic>` itself: on a compacted topic the highest offset of a key
- * survives compaction, so an old version written there would become the key's snapshot.
- */
-export const retryTopic = (topic: string) => `${topic}${RETRY_SUFFIX}`;
-
-/** The topic a retry topic belongs to (`x` for `x.retry`); any other topic is its own. */
-export const mainTopicOf = (topic: string) => (topic.endsWith(RETRY_SUFFIX) ? topic.slice(0, -RETRY_SUFFIX.length) : topic);
-
-/** `<topic>.dlq`; a record read from `<topic>.retry` is dead-lettered to `<topic>.dlq` as well. */
-export const deadLetterTopic = (topic: string) => `${mainTopicOf(topic)}.dlq`;
+// The names of an aggregate's retry and dead-letter topics belong to the catalog's topic naming,
+// which connect-config creates the topics from.
+export { deadLetterTopic, mainTopicOf, retryTopic } from '@evergreen/event-catalog';
 
 /** On a record of a retry topic: the consumer group that is to apply it. */
 export const RETRY_GROUP_HEADER = 'retry.group';

@@ -1,11 +1,11 @@
+import avro from 'avsc';
 import { AvroSerde, frame, SerdeError, SerdeErrorCode, type RegistryProbe } from '@evergreen/avro-serde';
-import { eventSchema, parseSchema } from '@evergreen/schemas';
-import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { EventDecoder } from './decoder.ts';
 import { PoisonRecordError } from './poison.ts';
-import { poisonOf } from './testing.ts';
+import { sampleCatalog } from './test-fixtures.ts';
+import { poisonOf, SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from './testing.ts';
 
 const USER_ID = SAMPLE_USER_ID;
 const EVENT_ID = SAMPLE_EVENT_ID;
@@ -21,8 +21,8 @@ const OLD_REGISTERED_ID = 9;
 // A writer schema whose userId is an int: the reader's string field cannot be resolved from it.
 const INCOMPATIBLE_ID = 10;
 
-const registered = eventSchema('user', 'UserRegistered');
-const updated = eventSchema('user', 'UserProfileUpdated');
+const registered = sampleCatalog.schema('user', 'UserRegistered');
+const updated = sampleCatalog.schema('user', 'UserProfileUpdated');
 const oldRegistered = {
   type: 'record',
   name: 'UserRegistered',
@@ -38,6 +38,9 @@ const oldRegistered = {
 const incompatible = { ...oldRegistered, fields: [{ name: 'userId', type: 'int' }] };
 
 const USER = SAMPLE_USER;
+
+/** A decoder reading every user event of the sample catalog. */
+const decoderOf = (serde: AvroSerde) => new EventDecoder(serde, { readers: sampleCatalog.schemas().map((schema) => schema.type), isTombstone: sampleCatalog.isTombstone });
 
 type SchemaRegistryClient = ConstructorParameters<typeof AvroSerde>[0];
 
@@ -93,7 +96,7 @@ describe('EventDecoder.decode', () => {
     const { serde, lookups } = fakeRegistry();
     const message = record(registeredBytes(), { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
 
-    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+    const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, message);
 
     expect(event).toEqual({
       eventId: EVENT_ID,
@@ -118,7 +121,7 @@ describe('EventDecoder.decode', () => {
   it('keeps a null avatarUrl null', async () => {
     const { serde } = fakeRegistry();
 
-    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes({ ...USER, avatarUrl: null })));
+    const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes({ ...USER, avatarUrl: null })));
 
     expect(event.payload).toEqual({ ...USER, avatarUrl: null });
   });
@@ -128,7 +131,7 @@ describe('EventDecoder.decode', () => {
     const change = { ...USER, version: 4, name: 'Ada King', updatedAt: 1_700_000_100_000 };
     const message = record(frame(UPDATED_ID, updated.type.toBuffer(change)), { eventType: 'UserProfileUpdated', aggregateVersion: '4' });
 
-    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+    const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, message);
 
     expect(event).toMatchObject({ eventType: 'UserProfileUpdated', aggregateVersion: 4, payload: change });
   });
@@ -136,9 +139,9 @@ describe('EventDecoder.decode', () => {
   it("resolves an older writer's schema into the reader's, filling a field the writer did not have with its default", async () => {
     const { serde } = fakeRegistry();
     const { avatarUrl: _none, ...withoutAvatar } = USER;
-    const oldType = parseSchema(JSON.stringify(oldRegistered));
+    const oldType = avro.Type.forSchema(oldRegistered as avro.Schema);
 
-    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(frame(OLD_REGISTERED_ID, oldType.toBuffer(withoutAvatar))));
+    const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, record(frame(OLD_REGISTERED_ID, oldType.toBuffer(withoutAvatar))));
 
     expect(event.payload).toEqual({ ...withoutAvatar, avatarUrl: null });
   });
@@ -148,7 +151,7 @@ describe('EventDecoder.decode', () => {
     const message = record(registeredBytes());
     message.headers = { ...message.headers, traceparent: null as unknown as Buffer };
 
-    const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+    const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, message);
 
     expect(Object.keys(event.headers).sort()).toEqual(['aggregateVersion', 'eventType', 'id']);
   });
@@ -158,7 +161,7 @@ describe('EventDecoder.decode', () => {
       const { serde, lookups } = fakeRegistry();
       const message = record(null, { eventType: 'UserDeleted', aggregateVersion: '5' });
 
-      const event = await new EventDecoder(serde).decode(TOPIC, PARTITION, message);
+      const event = await decoderOf(serde).decode('user', TOPIC, PARTITION, message);
 
       expect(event).toMatchObject({ eventId: EVENT_ID, eventType: 'UserDeleted', aggregateId: USER_ID, aggregateVersion: 5, payload: null, occurredAt: OCCURRED_AT, offset: '1234' });
       expect(lookups).toEqual([]);
@@ -167,7 +170,7 @@ describe('EventDecoder.decode', () => {
     it('classifies a UserDeleted that carries a payload as poison (rejected)', async () => {
       const { serde, lookups } = fakeRegistry();
 
-      const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes(), { eventType: 'UserDeleted' })));
+      const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(), { eventType: 'UserDeleted' })));
 
       expect(poison.reason).toBe('rejected');
       expect(poison.message).toContain('UserDeleted');
@@ -178,7 +181,7 @@ describe('EventDecoder.decode', () => {
   it('classifies a UserRegistered without a payload as poison (rejected)', async () => {
     const { serde } = fakeRegistry();
 
-    const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(null)));
+    const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(null)));
 
     expect(poison.reason).toBe('rejected');
     expect(poison.message).toContain('UserRegistered');
@@ -187,7 +190,7 @@ describe('EventDecoder.decode', () => {
   it('classifies a record without its metadata headers as poison (missing-metadata) before looking at the value', async () => {
     const { serde, lookups } = fakeRegistry();
 
-    const poison = await poisonOf(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes(), {}, { headers: {} })));
+    const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(), {}, { headers: {} })));
 
     expect(poison.reason).toBe('missing-metadata');
     expect(lookups).toEqual([]);
@@ -207,9 +210,9 @@ describe('EventDecoder.decode', () => {
     ])('classifies a value %s as poison (undecodable), keeping the SerdeError as the cause', async (_case, value, code) => {
       const { serde } = fakeRegistry();
       // Only UserRegistered is read, so a UserProfileUpdated writer has no reader.
-      const decoder = new EventDecoder(serde, [registered.type]);
+      const decoder = new EventDecoder(serde, { readers: [registered.type], isTombstone: sampleCatalog.isTombstone });
 
-      const poison = await poisonOf(decoder.decode(TOPIC, PARTITION, record(value())));
+      const poison = await poisonOf(decoder.decode('user', TOPIC, PARTITION, record(value())));
 
       expect(poison.reason).toBe('undecodable');
       expect(poison.cause).toBeInstanceOf(SerdeError);
@@ -228,7 +231,7 @@ describe('EventDecoder.decode', () => {
     ])('rethrows the retriable SerdeError when the registry %s, so the record is retried rather than dead-lettered', async (_case, failure) => {
       const { serde } = fakeRegistry({ failure });
 
-      const error = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes())).then(
+      const error = await decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes())).then(
         () => expect.fail('decode should have failed'),
         (thrown: unknown) => thrown,
       );
@@ -241,7 +244,7 @@ describe('EventDecoder.decode', () => {
     it('rethrows a retriable REGISTRY_UNHEALTHY, never poison, for a schema id the registry does not know when it knows nothing at all (a wrong URL, a proxy, restored empty)', async () => {
       const { serde } = fakeRegistry({ unhealthy: true });
 
-      const error = await new EventDecoder(serde).decode(TOPIC, PARTITION, record(frame(999_999, registered.type.toBuffer(USER)))).then(
+      const error = await decoderOf(serde).decode('user', TOPIC, PARTITION, record(frame(999_999, registered.type.toBuffer(USER)))).then(
         () => expect.fail('decode should have failed'),
         (thrown: unknown) => thrown,
       );
@@ -262,7 +265,7 @@ describe('EventDecoder.decode', () => {
         },
       });
 
-      await expect(new EventDecoder(serde).decode(TOPIC, PARTITION, record(registeredBytes()))).rejects.toBe(unexpected);
+      await expect(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes()))).rejects.toBe(unexpected);
     });
 
     it('asks the registry again on the next record once it is back', async () => {
@@ -273,12 +276,12 @@ describe('EventDecoder.decode', () => {
           return JSON.parse(registered.definition) as unknown;
         },
       };
-      const decoder = new EventDecoder(new AvroSerde(registry as unknown as SchemaRegistryClient));
+      const decoder = decoderOf(new AvroSerde(registry as unknown as SchemaRegistryClient));
 
-      await expect(decoder.decode(TOPIC, PARTITION, record(registeredBytes()))).rejects.toMatchObject({ retriable: true });
+      await expect(decoder.decode('user', TOPIC, PARTITION, record(registeredBytes()))).rejects.toMatchObject({ retriable: true });
       away = false;
 
-      await expect(decoder.decode(TOPIC, PARTITION, record(registeredBytes()))).resolves.toMatchObject({ payload: USER });
+      await expect(decoder.decode('user', TOPIC, PARTITION, record(registeredBytes()))).resolves.toMatchObject({ payload: USER });
     });
   });
 });

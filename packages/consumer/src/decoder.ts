@@ -1,9 +1,15 @@
 import type { AvroSerde } from '@evergreen/avro-serde';
-import { allEventSchemas, isTombstoneEventType } from '@evergreen/schemas';
 import type avro from 'avsc';
 import type { KafkaMessage } from 'kafkajs';
 import { headersOf, metadataOf, type ConsumedEvent } from './event.ts';
 import { isPoisonDecodeFailure, PoisonRecordError } from './poison.ts';
+
+/** What the decoder needs to know of the events it reads: the reader schemas, and which event types are tombstones. */
+export interface DecoderEvents {
+  /** The consumer's reader schemas, as built into it. */
+  readers: readonly avro.Type[];
+  isTombstone(aggregateType: string, eventType: string): boolean;
+}
 
 /**
  * Turns a Kafka record into a ConsumedEvent: metadata from the key and headers, the payload
@@ -14,23 +20,23 @@ import { isPoisonDecodeFailure, PoisonRecordError } from './poison.ts';
 export class EventDecoder {
   constructor(
     private readonly serde: AvroSerde,
-    /** The consumer's reader schemas; by default every schema in schemas/, as built into this consumer. */
-    private readonly readers: readonly avro.Type[] = allEventSchemas().map((schema) => schema.type),
+    private readonly events: DecoderEvents,
   ) {}
 
-  async decode(topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
+  /** `aggregateType`: the aggregate whose topic the record was read from. */
+  async decode(aggregateType: string, topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
     const headers = headersOf(message.headers);
     const { eventId, eventType, aggregateId, aggregateVersion } = metadataOf(message.key, headers);
     const event = (payload: unknown): ConsumedEvent => ({
       eventId, eventType, aggregateId, aggregateVersion, payload, headers, topic, partition, offset: message.offset, occurredAt: Number(message.timestamp),
     });
-    if (isTombstoneEventType(eventType)) {
+    if (this.events.isTombstone(aggregateType, eventType)) {
       if (message.value !== null) throw new PoisonRecordError('rejected', `${eventType} with a payload; it is a tombstone event`);
       return event(null);
     }
     if (message.value === null) throw new PoisonRecordError('rejected', `${eventType} without a payload`);
     try {
-      const { value } = await this.serde.decode<unknown>(message.value, this.readers);
+      const { value } = await this.serde.decode<unknown>(message.value, this.events.readers);
       return event(value);
     } catch (error) {
       if (isPoisonDecodeFailure(error)) throw new PoisonRecordError('undecodable', error.message, { cause: error });

@@ -1,8 +1,7 @@
-import { SAMPLE_EVENT_ID, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
 import { describe, expect, it } from 'vitest';
 import { PoisonRecordError } from './poison.ts';
 import { eventMetadata } from './event.ts';
-import { poisonOf } from './testing.ts';
+import { poisonOf, SAMPLE_EVENT_ID, SAMPLE_USER_ID } from './testing.ts';
 
 const USER_ID = SAMPLE_USER_ID;
 const EVENT_ID = SAMPLE_EVENT_ID;

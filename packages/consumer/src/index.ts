@@ -1,9 +1,10 @@
 export { createProjectionConsumer, handle, TopicSetupError } from './consumer.ts';
-export type { ConsumerOptions, Handler, ProjectionConsumer } from './consumer.ts';
+export type { AggregateHandlers, ConsumerOptions, Handler, HandlersFor, ProjectionConsumer, ProjectionRuntime } from './consumer.ts';
 export { eventMetadata, headersOf } from './event.ts';
 export type { ConsumedEvent, EventMetadata } from './event.ts';
 export { EventDecoder } from './decoder.ts';
-export { PoisonRecordError, isPoisonDecodeFailure } from './poison.ts';
+export type { DecoderEvents } from './decoder.ts';
+export { assertStateMatchesRecord, PoisonRecordError, isPoisonDecodeFailure } from './poison.ts';
 export type { PoisonReason } from './poison.ts';
 export { deadLetterRecord, deadLetterTopic, retryTopic, mainTopicOf, DEAD_LETTER_HEADERS, RETRY_GROUP_HEADER } from './dead-letter.ts';
 export { lagAgeSeconds, lagAgeProblems, LagTracker } from './lag-age.ts';
@@ -22,9 +23,11 @@ export type { InboxOperation } from './sinks/postgres-inbox.ts';
 export { kafkaLogCreator } from './kafka-logging.ts';
 export { runWorker, workerContext } from './worker.ts';
 export { consumerHealth, watchLiveness } from './health.ts';
+export { catchUpProgress, committedOffsets, endOffsets, watchCatchUp } from './catch-up.ts';
+export type { CatchUpProgress, CatchUpWatch, CatchUpWatchOptions, PartitionEnd } from './catch-up.ts';
 export type { ConsumerHealth } from './health.ts';
 export { StuckTracker, DEFAULT_STUCK_AFTER_MS } from './stuck.ts';
 export type { StuckPartition } from './stuck.ts';
-export type { WorkerContext, WorkerOptions } from './worker.ts';
+export type { WorkerContext, WorkerOptions, WorkerServer } from './worker.ts';
 // Generations of a projection, the blue-green rebuild (docs/operations.md#rebuild).
 export * from './generations/index.ts';

@@ -1,9 +1,9 @@
 import { AvroSerde, frame, InvalidValueError, SerdeError, SerdeErrorCode, type RegistryProbe } from '@evergreen/avro-serde';
-import { eventSchema } from '@evergreen/schemas';
 import { describe, expect, it } from 'vitest';
 import { isPoisonDecodeFailure } from './poison.ts';
+import { sampleCatalog } from './test-fixtures.ts';
 
-const readers = [eventSchema('user', 'UserRegistered').type];
+const readers = [sampleCatalog.schema('user', 'UserRegistered').type];
 
 /**
  * A real AvroSerde in front of a registry whose getSchema fails with `failure`, as the registry

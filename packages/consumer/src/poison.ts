@@ -21,3 +21,13 @@ export type PoisonReason = 'undecodable' | 'missing-metadata' | 'unknown-event-t
 export function isPoisonDecodeFailure(error: unknown): error is SerdeError {
   return error instanceof SerdeError && !error.retriable;
 }
+
+/**
+ * Refuses (as poison) a state payload that disagrees with its record: its aggregate id (the field
+ * `idField`) is not the record's key, or its version is not the aggregateVersion header. A store
+ * keyed and versioned by the metadata would otherwise file the payload under the wrong entry.
+ */
+export function assertStateMatchesRecord(event: { aggregateId: string; aggregateVersion: number }, idField: string, id: string, version: number): void {
+  if (id !== event.aggregateId) throw new PoisonRecordError('rejected', `payload ${idField} ${id} differs from the record key ${event.aggregateId}`);
+  if (version !== event.aggregateVersion) throw new PoisonRecordError('rejected', `payload version ${version} differs from the aggregateVersion header ${event.aggregateVersion}`);
+}

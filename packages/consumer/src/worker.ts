@@ -2,14 +2,26 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
 import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
-import { consumerHealth, watchLiveness } from './health.ts';
+import { consumerHealth, watchLiveness, type ConsumerHealth } from './health.ts';
 import { DEFAULT_STUCK_AFTER_MS } from './stuck.ts';
+
+/** What serves a worker's HTTP: by default the ops server (/health, /ready, /metrics). */
+export interface WorkerServer {
+  close(): Promise<void>;
+}
 
 export interface WorkerOptions {
   consumer: ProjectionConsumer;
   logger: Logger;
   registry: Registry;
   ops: { host: string; port: number };
+  /**
+   * Serves the process's HTTP instead of the ops server, given the consumer's health: a service
+   * that is an API too (the order service) answers /health and /ready with it on its own port.
+   */
+  serve?(health: ConsumerHealth): Promise<WorkerServer>;
+  /** Why the process is not ready besides its consumer (a replica still bootstrapping), checked first. */
+  notReadyBecause?(): Promise<string | undefined>;
   /** Closes what the worker opened besides the consumer (Redis, a pool), after the consumer stopped. */
   closeResources(): Promise<void>;
   /** A shutdown that takes longer exits non-zero rather than hang a deploy. */
@@ -29,14 +41,14 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
-  const health = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
-  const ops = await startOpsServer({
-    ...options.ops,
-    logger,
-    registry: options.registry,
-    notLiveBecause: health.notLiveBecause,
-    notReadyBecause: health.notReadyBecause,
-  });
+  const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const health: ConsumerHealth = {
+    notLiveBecause: consumerOnly.notLiveBecause,
+    notReadyBecause: async () => (await options.notReadyBecause?.()) ?? consumerOnly.notReadyBecause(),
+  };
+  const server: WorkerServer = options.serve
+    ? await options.serve(health)
+    : await startOpsServer({ ...options.ops, logger, registry: options.registry, notLiveBecause: health.notLiveBecause, notReadyBecause: health.notReadyBecause });
   let closing = false;
   const stopWatching = watchLiveness(health, (reason) => {
     if (closing) return;
@@ -54,8 +66,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }, options.shutdownTimeoutMs ?? 30_000).unref();
     try {
       await consumer.stop();
+      // Before the resources: an API answers what is in flight while its pool is still open.
+      await server.close();
       await options.closeResources();
-      await ops.close();
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (error) {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AvroSerde } from '@evergreen/avro-serde';
+import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf } from '@evergreen/event-catalog';
 import { activeTraceContext, aggregateTopic, readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
-import { isTombstoneEvent, topicSchema } from '@evergreen/schemas';
 
 /** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
 export interface Queryable {
@@ -17,7 +17,7 @@ export interface OutboxEvent {
   eventType: string;
   /** The aggregate's version after this change. */
   aggregateVersion: number;
-  /** The event body, validated against schemas/<aggregateType>/<eventType>.avsc; null for a tombstone event (schemas/src/catalog.ts). */
+  /** The event body, validated against the event's schema in the catalog; null for a tombstone event. */
   data: Record<string, unknown> | null;
   /** Defaults to a fresh UUID; becomes the `id` header, the consumers' deduplication key. */
   eventId?: string;
@@ -27,6 +27,8 @@ export interface OutboxEvent {
 
 export interface OutboxOptions {
   serde: AvroSerde;
+  /** The application's events: which are tombstones, and the schema each payload is validated against. */
+  catalog: EventCatalog;
   config: Pick<StackConfig, 'topics'>;
   /**
    * Keep rows after insert (for auditing). By default each row is deleted in the same
@@ -50,7 +52,7 @@ export interface Outbox {
  * for a tombstone event (which the relay turns into a Kafka tombstone for the aggregate's key).
  */
 async function encodePayload(options: OutboxOptions, event: OutboxEvent): Promise<{ topic: string; payload: Buffer | null }> {
-  const tombstone = isTombstoneEvent(event.aggregateType, event.eventType);
+  const tombstone = options.catalog.isTombstone(event.aggregateType, event.eventType);
   if (tombstone !== (event.data === null)) {
     throw new Error(
       tombstone
@@ -59,8 +61,22 @@ async function encodePayload(options: OutboxOptions, event: OutboxEvent): Promis
     );
   }
   if (event.data === null) return { topic: aggregateTopic(options.config, event.aggregateType), payload: null };
-  const schema = topicSchema(options.config, event.aggregateType, event.eventType);
+  const schema = options.catalog.topicSchema(options.config, event.aggregateType, event.eventType);
   return { topic: schema.topic, payload: await options.serde.encode(schema, event.data) };
+}
+
+/** The fields of one event besides its aggregate and type; `data` is checked against the event's payload type. */
+export interface TypedEventFields<Data> {
+  aggregateId: string;
+  aggregateVersion: number;
+  data: Data;
+  eventId?: string;
+  traceContext?: string;
+}
+
+/** An OutboxEvent of a descriptor's event type, its data checked by the compiler against the payload type generated from the schema. */
+export function outboxEvent<A extends AnyAggregate, E extends EventTypeOf<A>>(aggregate: A, eventType: E, fields: TypedEventFields<PayloadOf<A, E>>): OutboxEvent {
+  return { ...fields, aggregateType: aggregate.type, eventType, data: fields.data as OutboxEvent['data'] };
 }
 
 export function createOutbox(options: OutboxOptions): Outbox {

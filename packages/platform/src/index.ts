@@ -1,7 +1,7 @@
 export { parseEnvFile, findRepoRoot, loadStackEnv } from './config/env-file.ts';
 export { renderTemplate } from './config/render-template.ts';
-export { loadStackConfig, aggregateTopic, ConfigError, APPEND_FSYNC_POLICIES } from './config/stack-config.ts';
-export type { StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions } from './config/stack-config.ts';
+export { loadStackConfig, aggregateTopic, outboxRelays, ConfigError, APPEND_FSYNC_POLICIES } from './config/stack-config.ts';
+export type { OutboxRelay, StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions } from './config/stack-config.ts';
 export { pollUntil, DeadlineExceededError } from './wait/poll-until.ts';
 export type { PollOptions } from './wait/poll-until.ts';
 export { createLogger, logFormat } from './logger/logger.ts';

@@ -12,18 +12,21 @@ const state = (user: User) => ({
   registeredAt: Date.parse(user.registeredAt),
 });
 
-export function userRegistered(user: User): OutboxEvent {
-  return { aggregateType: USER_AGGREGATE, aggregateId: user.id, eventType: 'UserRegistered', aggregateVersion: user.version, data: state(user) };
+// Each builder's return type keeps its data's shape (satisfies, not a type annotation), so
+// schemas/user/writer-check.ts has the compiler compare it with the payload type generated from the schema.
+
+export function userRegistered(user: User) {
+  return { aggregateType: USER_AGGREGATE, aggregateId: user.id, eventType: 'UserRegistered', aggregateVersion: user.version, data: state(user) } satisfies OutboxEvent;
 }
 
-export function userProfileUpdated(user: User): OutboxEvent {
+export function userProfileUpdated(user: User) {
   return {
     aggregateType: USER_AGGREGATE,
     aggregateId: user.id,
     eventType: 'UserProfileUpdated',
     aggregateVersion: user.version,
     data: { ...state(user), updatedAt: Date.parse(user.updatedAt) },
-  };
+  } satisfies OutboxEvent;
 }
 
 /** No payload: the relay makes it a tombstone for the user's key; the version travels as a header. */
@@ -39,7 +42,7 @@ export type SnapshotReason = 'BACKFILL' | 'REPAIR';
  * the same state twice is one event to every inbox; its version is the row's, so a consumer that
  * already holds it ignores it.
  */
-export function userSnapshot(user: User, reason: SnapshotReason): OutboxEvent {
+export function userSnapshot(user: User, reason: SnapshotReason) {
   return {
     aggregateType: USER_AGGREGATE,
     aggregateId: user.id,
@@ -47,7 +50,7 @@ export function userSnapshot(user: User, reason: SnapshotReason): OutboxEvent {
     aggregateVersion: user.version,
     data: { ...state(user), updatedAt: Date.parse(user.updatedAt), reason },
     eventId: stableEventId(USER_AGGREGATE, user.id, user.version, 'snapshot'),
-  };
+  } satisfies OutboxEvent;
 }
 
 /** A deletion re-emitted (by a repair) at the version consumers must fence on. */

@@ -34,6 +34,7 @@ export function userFromRow(row: UserRow): User {
   };
 }
 
+/** The user's aggregate type; schemas/user/writer-check.ts has the compiler hold it to the descriptor's. */
 export const USER_AGGREGATE = 'user';
 
 /** Why a change to an existing user was refused. */

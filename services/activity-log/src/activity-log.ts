@@ -1,32 +1,26 @@
 import type pg from 'pg';
-import type { Registry } from 'prom-client';
-import type { AvroSerde } from '@evergreen/avro-serde';
 import {
   ConsumerMetrics,
   createGenerationalConsumer,
   createProjectionConsumer,
   PostgresGenerationStore,
   PostgresInboxSink,
-  type BackoffOptions,
   type GenerationalConsumer,
   type ProjectionConsumer,
+  type ProjectionRuntime,
   type RebuildTarget,
 } from '@evergreen/consumer';
-import type { Logger } from '@evergreen/platform';
+import { readingUsers } from '@evergreen/schemas';
 import { activityLogNamespace, FIRST_GENERATION } from '@evergreen/user-read-model';
 import { activityHandlersFor } from './activity-projection.ts';
 
 /** Its inbox entries (of generation 1) are told apart from other consumers' by this name. */
 export const ACTIVITY_LOG_CONSUMER = activityLogNamespace().inboxName;
 
-export interface ActivityLogOptions {
-  brokers: string[];
+export interface ActivityLogOptions extends ProjectionRuntime {
   topic: string;
   groupId: string;
   pool: pg.Pool;
-  serde: AvroSerde;
-  logger: Logger;
-  registry: Registry;
   /** The generation whose tables and inbox name it writes (default 1: user_activity, user_activity_daily, activity-log). */
   generation?: number;
   /** Metrics to count into; by default new ones on `registry` (which accepts them once). */
@@ -37,7 +31,6 @@ export interface ActivityLogOptions {
    * on them (taken in different orders); at a replay from offset 0 they did, every second.
    */
   partitionsConsumedConcurrently?: number;
-  retry?: BackoffOptions;
 }
 
 /** The activity log's generations: the row 'activity-log' of projection_generation, tables and an inbox name per generation. */
@@ -63,10 +56,10 @@ export function createActivityLog(options: ActivityLogOptions): ProjectionConsum
   return createProjectionConsumer({
     name: 'activity-log',
     groupId: options.groupId,
-    topics: [options.topic],
+    ...readingUsers(options.topic),
     brokers: options.brokers,
     serde: options.serde,
-    handlers: activityHandlersFor(namespace.tables),
+    handlers: { user: activityHandlersFor(namespace.tables) },
     sink: new PostgresInboxSink(options.pool, namespace.inboxName, { fence: (tx) => generations.fence(tx, generation) }),
     logger: options.logger,
     metrics: options.metrics ?? new ConsumerMetrics(options.registry),

@@ -1,5 +1,6 @@
 import type { ConsumedEvent } from '@evergreen/consumer';
-import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
+import type { UserProfileUpdated } from '@evergreen/schemas';
+import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/consumer/testing';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { activityLogNamespace } from '@evergreen/user-read-model';
@@ -53,7 +54,7 @@ describe('activityHandlers', () => {
     expect(Object.keys(activityHandlers).sort()).toEqual(['UserDeleted', 'UserProfileUpdated', 'UserRegistered', 'UserSnapshot']);
     const { tx, statements } = recordingTransaction();
 
-    await activityHandlers.UserDeleted?.(eventOf('UserDeleted'))?.(tx);
+    await activityHandlers.UserDeleted(eventOf('UserDeleted') as ConsumedEvent<null>)?.(tx);
 
     expect(statements[0]?.values).toEqual([SAMPLE_EVENT_ID, SAMPLE_USER_ID, 'UserDeleted', 3, OCCURRED_AT, null]);
   });
@@ -79,7 +80,7 @@ describe('a later generation of the activity log', () => {
     expect(Object.keys(handlers).sort()).toEqual(Object.keys(activityHandlers).sort());
     const { tx, statements } = recordingTransaction();
 
-    await handlers.UserProfileUpdated?.(eventOf('UserProfileUpdated'))?.(tx);
+    await handlers.UserProfileUpdated(eventOf('UserProfileUpdated') as ConsumedEvent<UserProfileUpdated>)?.(tx);
 
     expect(statements[0]?.sql).toMatch(/^INSERT INTO user_activity_g2 \(/);
     expect(statements[1]?.sql).toMatch(/INSERT INTO user_activity_daily_g2 .* DO UPDATE SET events = user_activity_daily_g2.events \+ 1/s);

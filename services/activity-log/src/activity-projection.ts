@@ -1,4 +1,5 @@
-import type { ConsumedEvent, Handler, InboxOperation } from '@evergreen/consumer';
+import type { AggregateHandlers, ConsumedEvent, Handler, InboxOperation } from '@evergreen/consumer';
+import type { UserAggregate } from '@evergreen/schemas';
 import { traceIdOf } from '@evergreen/platform';
 import { activityLogNamespace, type ActivityLogNamespace } from '@evergreen/user-read-model';
 
@@ -54,7 +55,7 @@ export function recordActivity(entry: ActivityEntry, tables: ActivityLogNamespac
  * that predates the pipeline enters the log, and its id is derived from user and version, so
  * re-emitting it logs nothing twice.
  */
-export function activityHandlersFor(tables: ActivityLogNamespace['tables']): Record<string, Handler<InboxOperation>> {
+export function activityHandlersFor(tables: ActivityLogNamespace['tables']): AggregateHandlers<UserAggregate, InboxOperation> {
   const logActivity: Handler<InboxOperation> = (event) => recordActivity(activityEntry(event), tables);
   return {
     UserRegistered: logActivity,
@@ -65,4 +66,4 @@ export function activityHandlersFor(tables: ActivityLogNamespace['tables']): Rec
 }
 
 /** The activity log's handlers for generation 1 (tables user_activity, user_activity_daily). */
-export const activityHandlers: Record<string, Handler<InboxOperation>> = activityHandlersFor(FIRST_GENERATION_TABLES);
+export const activityHandlers: AggregateHandlers<UserAggregate, InboxOperation> = activityHandlersFor(FIRST_GENERATION_TABLES);

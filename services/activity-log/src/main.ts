@@ -1,6 +1,8 @@
 import { activityLogProjection, monitorUserProjection } from '@evergreen/consistency';
 import { runWorker, workerContext } from '@evergreen/consumer';
-import { aggregateTopic, createPool } from '@evergreen/platform';
+import { topicsOf } from '@evergreen/event-catalog';
+import { createPool } from '@evergreen/platform';
+import { userAggregate } from '@evergreen/schemas';
 import { createGenerationalActivityLog } from './activity-log.ts';
 
 const { config, logger, registry, serde } = workerContext('activity-log');
@@ -14,7 +16,7 @@ await runWorker({
   // flips it, and the service follows within a second, in that generation's group.
   consumer: createGenerationalActivityLog({
     brokers: config.kafka.brokers,
-    topic: aggregateTopic(config, 'user'),
+    topic: topicsOf(config, [userAggregate]).user,
     baseGroupId: process.env.EVERGREEN_ACTIVITY_LOG_GROUP,
     pool,
     serde,

@@ -1,7 +1,9 @@
 import { Registry } from 'prom-client';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { runRebuildCli } from '@evergreen/consumer';
-import { aggregateTopic, createLogger, createPool, loadStackConfig } from '@evergreen/platform';
+import { topicsOf } from '@evergreen/event-catalog';
+import { createLogger, createPool, loadStackConfig } from '@evergreen/platform';
+import { userAggregate } from '@evergreen/schemas';
 import { activityLogRebuildTarget } from './activity-log.ts';
 
 // `npm run rebuild -- activity-log [...]`: rebuilds the activity log into the next generation (docs/operations.md#rebuild).
@@ -13,7 +15,7 @@ await runRebuildCli(process.argv.slice(2), async () => {
   pool.on('error', (error: Error) => logger.warn({ err: error }, 'idle postgres connection failed; the pool replaces it'));
   const target = activityLogRebuildTarget({
     brokers: config.kafka.brokers,
-    topic: aggregateTopic(config, 'user'),
+    topic: topicsOf(config, [userAggregate]).user,
     baseGroupId: process.env.EVERGREEN_ACTIVITY_LOG_GROUP,
     pool,
     serde: AvroSerde.forUrl(config.registry.ccompatUrl),

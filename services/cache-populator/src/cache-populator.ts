@@ -1,35 +1,29 @@
 import type { Redis } from 'ioredis';
-import type { AvroSerde } from '@evergreen/avro-serde';
 import {
   ConsumerMetrics,
   createGenerationalConsumer,
   createProjectionConsumer,
   RedisGenerationStore,
   RedisVersionedSink,
-  type BackoffOptions,
   type GenerationalConsumer,
   type ProjectionConsumer,
+  type ProjectionRuntime,
   type RebuildTarget,
 } from '@evergreen/consumer';
-import type { Logger } from '@evergreen/platform';
+import { readingUsers } from '@evergreen/schemas';
 import { FIRST_GENERATION, USER_CACHE_GENERATION_KEY, USER_CACHE_REBUILD_LOCK_KEY, userKeyspace } from '@evergreen/user-read-model';
-import type { Registry } from 'prom-client';
 import { userCacheHandlersFor } from './user-projection.ts';
 
-export interface CachePopulatorOptions {
-  brokers: string[];
+export interface CachePopulatorOptions extends ProjectionRuntime {
+  /** The user topic (topicsOf(config, [userAggregate]).user for the stack's). */
   topic: string;
   groupId: string;
   redis: Redis;
-  serde: AvroSerde;
-  logger: Logger;
-  registry: Registry;
   /** The generation whose keys it writes (default 1: evergreen:user:<id>). */
   generation?: number;
   /** Metrics to count into; by default new ones on `registry` (which accepts them once). */
   metrics?: ConsumerMetrics;
   partitionsConsumedConcurrently?: number;
-  retry?: BackoffOptions;
 }
 
 /** The user cache in Redis, one generation of it, kept by the consumer framework from the user topic. */
@@ -37,10 +31,10 @@ export function createCachePopulator(options: CachePopulatorOptions): Projection
   return createProjectionConsumer({
     name: 'cache-populator',
     groupId: options.groupId,
-    topics: [options.topic],
+    ...readingUsers(options.topic),
     brokers: options.brokers,
     serde: options.serde,
-    handlers: userCacheHandlersFor(userKeyspace(options.generation ?? FIRST_GENERATION)),
+    handlers: { user: userCacheHandlersFor(userKeyspace(options.generation ?? FIRST_GENERATION)) },
     sink: new RedisVersionedSink(options.redis),
     logger: options.logger,
     metrics: options.metrics ?? new ConsumerMetrics(options.registry),

@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { monitorUserProjection, userCacheProjection } from '@evergreen/consistency';
 import { runWorker, workerContext } from '@evergreen/consumer';
-import { aggregateTopic, createPool } from '@evergreen/platform';
+import { topicsOf } from '@evergreen/event-catalog';
+import { createPool } from '@evergreen/platform';
+import { userAggregate } from '@evergreen/schemas';
 import { createGenerationalCachePopulator } from './cache-populator.ts';
 
 const { config, logger, registry, serde } = workerContext('cache-populator');
@@ -12,7 +14,7 @@ redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connectio
 // it, and the populator follows within a second, in that generation's group.
 const consumer = createGenerationalCachePopulator({
   brokers: config.kafka.brokers,
-  topic: aggregateTopic(config, 'user'),
+  topic: topicsOf(config, [userAggregate]).user,
   baseGroupId: process.env.EVERGREEN_POPULATOR_GROUP,
   redis,
   serde,

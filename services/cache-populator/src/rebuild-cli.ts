@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { runRebuildCli } from '@evergreen/consumer';
-import { aggregateTopic, createLogger, loadStackConfig } from '@evergreen/platform';
+import { topicsOf } from '@evergreen/event-catalog';
+import { createLogger, loadStackConfig } from '@evergreen/platform';
+import { userAggregate } from '@evergreen/schemas';
 import { cacheRebuildTarget } from './cache-populator.ts';
 
 // `npm run rebuild -- cache-populator [...]`: rebuilds the user cache into the next generation (docs/operations.md#rebuild).
@@ -14,7 +16,7 @@ await runRebuildCli(process.argv.slice(2), async () => {
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
   const target = cacheRebuildTarget({
     brokers: config.kafka.brokers,
-    topic: aggregateTopic(config, 'user'),
+    topic: topicsOf(config, [userAggregate]).user,
     baseGroupId: process.env.EVERGREEN_POPULATOR_GROUP,
     redis,
     serde: AvroSerde.forUrl(config.registry.ccompatUrl),

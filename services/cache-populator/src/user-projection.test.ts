@@ -1,6 +1,5 @@
 import { type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
-import { poisonOf } from '@evergreen/consumer/testing';
-import { SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/schemas/testing';
+import { poisonOf, SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from '@evergreen/consumer/testing';
 import { describe, expect, it } from 'vitest';
 import { userKeyspace } from '@evergreen/user-read-model';
 import { userCacheHandlers, userCacheHandlersFor } from './user-projection.ts';
@@ -11,7 +10,7 @@ const EVENT_ID = SAMPLE_EVENT_ID;
 const USER = SAMPLE_USER;
 
 /** An event as the framework hands it to a handler: metadata from the record, payload decoded. */
-function eventOf(eventType: string, payload: unknown, aggregateVersion = 3): ConsumedEvent {
+function eventOf<Payload>(eventType: string, payload: Payload, aggregateVersion = 3): ConsumedEvent<Payload> {
   return {
     eventId: EVENT_ID,
     eventType,
@@ -27,7 +26,8 @@ function eventOf(eventType: string, payload: unknown, aggregateVersion = 3): Con
 }
 
 function handlerFor(eventType: string): Handler<VersionedOperation> {
-  const handler = userCacheHandlers[eventType];
+  // By name, as the framework looks a handler up from the record's eventType header.
+  const handler = (userCacheHandlers as unknown as Record<string, Handler<VersionedOperation> | undefined>)[eventType];
   if (!handler) throw new Error(`no handler for ${eventType}`);
   return handler;
 }

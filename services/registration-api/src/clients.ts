@@ -6,7 +6,7 @@ import type pg from 'pg';
  * The API's PostgreSQL pool: a request never waits long for PostgreSQL. No free connection within
  * 2 s, a statement running past 2.5 s (cancelled by the server), or no answer at all within 3 s
  * (a server that went silent) fails the request, which answers 503 dependency-unavailable with
- * Retry-After (problem.ts). While PostgreSQL is down, connections are refused at once, so the 503
+ * Retry-After (@evergreen/http-problem). While PostgreSQL is down, connections are refused at once, so the 503
  * is immediate; once it is back, the pool connects again by itself.
  */
 export const API_POOL_OPTIONS: pg.PoolConfig = { max: 10, connectionTimeoutMillis: 2_000, statement_timeout: 2_500, query_timeout: 3_000 };

@@ -7,7 +7,7 @@ import { createPool } from '@evergreen/platform';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from './app.ts';
 import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
-import { isRedisUnavailable, unavailableDependency } from './http/dependency.ts';
+import { isRedisUnavailable, unavailableDependency } from '@evergreen/http-problem';
 import { ALICE, fakeOutbox, setup } from './test-support.ts';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

@@ -2,6 +2,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
 import { Redis } from 'ioredis';
 import { ConfigError, createLogger, createPool, exitOnFatalErrors, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { eventCatalog } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
 import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
 
@@ -23,7 +24,7 @@ exitOnFatalErrors(logger);
 const pool = createPool(config.postgres, API_POOL_OPTIONS, logger);
 const redis = new Redis(apiRedisOptions(config.redis));
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
-const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
+const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
 const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, idempotency: { ttlHours: config.api.idempotencyTtlHours }, logger });
 
 let closing = false;

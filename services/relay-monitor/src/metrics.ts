@@ -22,11 +22,6 @@ export const RELAY_METRIC_NAMES = [
   'evergreen_relay_check_errors_total',
 ] as const;
 
-/** Sets `gauge` to 1 for `actual` and 0 for every other of `known` (and for `actual` if it is not one of them). */
-function oneHot<L extends string>(gauge: Gauge<L>, labels: Partial<Record<L, string>>, label: L, known: readonly string[], actual: string | null): void {
-  for (const value of new Set([...known, ...(actual === null ? [] : [actual])])) gauge.set({ ...labels, [label]: value } as Partial<Record<L, string>>, value === actual ? 1 : 0);
-}
-
 /**
  * The relay's state as Prometheus gauges, from one reading at a time. What could not be read is
  * left out (its series disappear) rather than reported with old values, and counted in
@@ -45,6 +40,11 @@ export class RelayMetrics {
   private readonly heartbeatAge: Gauge<'connector'>;
   private readonly lastCheck: Gauge;
   private readonly checkErrors: Counter<'source'>;
+  /**
+   * The series each relay's last reading wrote, by connector and slot: the next reading of that
+   * relay removes them first, so what it cannot read disappears, and other relays' series stay.
+   */
+  private readonly written = new Map<string, Array<{ gauge: Gauge<string>; labels: Record<string, string> }>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -65,37 +65,45 @@ export class RelayMetrics {
 
   record(health: RelayHealth): void {
     const { connector, slot, heartbeat } = health;
+    const relay = `${connector.name}\u0000${slot.name}`;
+    for (const { gauge, labels } of this.written.get(relay) ?? []) gauge.remove(labels);
+    const written: Array<{ gauge: Gauge<string>; labels: Record<string, string> }> = [];
+    const set = <L extends string>(gauge: Gauge<L>, labels: Record<L, string>, value: number) => {
+      gauge.set(labels as Partial<Record<L, string>>, value);
+      written.push({ gauge: gauge as Gauge<string>, labels });
+    };
+    /** 1 for `actual` and 0 for every other of `known` (and for `actual` if it is not one of them). */
+    const oneHot = <L extends string>(gauge: Gauge<L>, labels: Record<string, string>, label: L, known: readonly string[], actual: string | null) => {
+      for (const value of new Set([...known, ...(actual === null ? [] : [actual])])) set(gauge, { ...labels, [label]: value } as Record<L, string>, value === actual ? 1 : 0);
+    };
     const labels = { connector: connector.name };
 
-    this.connectorUp.set(labels, connectorIsUp(connector) ? 1 : 0);
+    set(this.connectorUp, labels, connectorIsUp(connector) ? 1 : 0);
     const state = connector.kind === 'found' ? connector.state : connector.kind === 'missing' ? 'MISSING' : 'UNREADABLE';
     oneHot(this.connectorState, labels, 'state', CONNECTOR_STATES, state);
-    this.taskState.reset();
     if (connector.kind === 'found') {
       for (const task of connector.tasks) oneHot(this.taskState, { ...labels, task: String(task.id) }, 'state', TASK_STATES, task.state);
     }
     if (connector.kind === 'unreadable') this.checkErrors.inc({ source: 'connect' });
 
     const slotLabels = { slot: slot.name };
-    for (const gauge of [this.slotExists, this.slotActive, this.slotLag, this.slotRetained, this.slotSafeWalSize]) gauge.reset();
-    this.slotWalStatus.reset();
     if (slot.kind !== 'unreadable') {
-      this.slotExists.set(slotLabels, slot.kind === 'found' ? 1 : 0);
-      this.slotActive.set(slotLabels, slot.kind === 'found' && slot.active ? 1 : 0);
+      set(this.slotExists, slotLabels, slot.kind === 'found' ? 1 : 0);
+      set(this.slotActive, slotLabels, slot.kind === 'found' && slot.active ? 1 : 0);
       oneHot(this.slotWalStatus, slotLabels, 'status', WAL_STATUSES, slot.kind === 'found' ? slot.walStatus : null);
     }
     if (slot.kind === 'found') {
-      if (slot.lagBytes !== null) this.slotLag.set(slotLabels, slot.lagBytes);
-      if (slot.retainedWalBytes !== null) this.slotRetained.set(slotLabels, slot.retainedWalBytes);
-      if (slot.safeWalSizeBytes !== null) this.slotSafeWalSize.set(slotLabels, slot.safeWalSizeBytes);
+      if (slot.lagBytes !== null) set(this.slotLag, slotLabels, slot.lagBytes);
+      if (slot.retainedWalBytes !== null) set(this.slotRetained, slotLabels, slot.retainedWalBytes);
+      if (slot.safeWalSizeBytes !== null) set(this.slotSafeWalSize, slotLabels, slot.safeWalSizeBytes);
     }
 
-    this.heartbeatAge.reset();
-    if (heartbeat.kind === 'found') this.heartbeatAge.set(labels, heartbeat.ageSeconds);
+    if (heartbeat.kind === 'found') set(this.heartbeatAge, labels, heartbeat.ageSeconds);
     // No heartbeat at all is as stale as it gets.
-    if (heartbeat.kind === 'missing') this.heartbeatAge.set(labels, Number.POSITIVE_INFINITY);
+    if (heartbeat.kind === 'missing') set(this.heartbeatAge, labels, Number.POSITIVE_INFINITY);
     if (slot.kind === 'unreadable' || heartbeat.kind === 'unreadable') this.checkErrors.inc({ source: 'postgres' });
 
+    this.written.set(relay, written);
     this.lastCheck.set(health.checkedAt.getTime() / 1000);
   }
 }

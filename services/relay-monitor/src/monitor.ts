@@ -10,6 +10,8 @@ export interface RelayMonitorOptions {
   /** How long the slot may be missing or inactive (a connector restarting) before it is a problem. */
   slotGraceMs: number;
   registry: Registry;
+  /** Shared by the monitors of one process (one per outbox database); by default new ones on `registry`. */
+  metrics?: RelayMetrics;
   logger: Logger;
   /** While problems last, they are logged again this often (unreserved and lost slots: every poll). */
   repeatMs?: number;
@@ -43,7 +45,7 @@ export function startRelayMonitor(options: RelayMonitorOptions): RelayMonitor {
   const { logger } = options;
   const now = options.now ?? Date.now;
   const repeatMs = options.repeatMs ?? 60_000;
-  const metrics = new RelayMetrics(options.registry);
+  const metrics = options.metrics ?? new RelayMetrics(options.registry);
 
   let latest: RelayCheck | undefined;
   let slotDownSince: number | undefined;

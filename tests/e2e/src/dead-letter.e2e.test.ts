@@ -6,7 +6,8 @@ import { AvroSerde, frame } from '@evergreen/avro-serde';
 import { userCacheHandlers } from '@evergreen/cache-populator';
 import { ConsumerMetrics, createProjectionConsumer, DEAD_LETTER_HEADERS, deadLetterTopic, RedisVersionedSink, RETRY_GROUP_HEADER, retryTopic, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
 import { createKafka, createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
-import { eventSchema, topicSchema, type TopicSchema } from '@evergreen/schemas';
+import { defineAggregate, payload, tombstone } from '@evergreen/event-catalog';
+import { eventCatalog, eventSchema, topicSchema, type TopicSchema, type UserRegistered, type UserSnapshot } from '@evergreen/schemas';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
 import { Registry } from 'prom-client';
 import { startPopulator } from './support/consumer-fixture.ts';
@@ -274,14 +275,20 @@ describe('replaying a dead letter whose cause was fixed', () => {
   it('applies the replayed event in the upgraded consumer', async () => {
     const groupId = `e2e-${randomUUID()}`;
     // Built when schemas/ held only UserRegistered (and the UserDeleted tombstone): no reader, no handler for UserProfileUpdated.
+    const olderUserAggregate = defineAggregate({
+      type: 'user',
+      events: { UserRegistered: payload<UserRegistered>(), UserSnapshot: payload<UserSnapshot>(), UserDeleted: tombstone() },
+    });
     const { UserProfileUpdated: _notYet, ...olderHandlers } = userCacheHandlers;
     const old = createProjectionConsumer({
       name: 'old-populator',
       groupId,
-      topics: [scratch.topic],
+      catalog: eventCatalog,
+      aggregates: [olderUserAggregate],
+      topics: { user: scratch.topic },
       brokers: config.kafka.brokers,
       serde,
-      handlers: olderHandlers,
+      handlers: { user: olderHandlers },
       readers: [eventSchema('user', 'UserRegistered').type],
       sink: new RedisVersionedSink(redis),
       logger: createLogger('e2e-old-populator', process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent'),

@@ -1,6 +1,7 @@
 import { activityLogMigrations } from '@evergreen/activity-log';
 import { assertApartFromDemo, holdNamespace, isAnyComponentRunning, isStackUp, localStack, prepareNamespace, resetNamespace, stackDown, stackUp } from '@evergreen/local-stack';
 import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
+import { orderServiceMigrations } from '@evergreen/order-service';
 import { registrationMigrations } from '@evergreen/registration-api';
 import { E2E_NAMESPACE, enterE2eNamespace } from './support/namespace.ts';
 
@@ -40,7 +41,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     else await resetNamespace(config, say);
     await hold.share();
     // Every service's migrations, as `npm run db:migrate` applies them.
-    await prepareNamespace(stack, config, testEnv, [...registrationMigrations(), ...activityLogMigrations()], say);
+    await prepareNamespace(stack, config, testEnv, { main: [...registrationMigrations(), ...activityLogMigrations()], orders: orderServiceMigrations() }, say);
   } catch (error) {
     await hold.release();
     throw error;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userKey } from '@evergreen/user-read-model';
 import { cleanupOutbox, createOutbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { withTransaction } from '@evergreen/platform';
 import { cacheEntryAt, startHarness, type Harness } from './support/harness.ts';
 
@@ -32,7 +33,7 @@ describe('the outbox table', () => {
   });
 
   it('with keepRows keeps the row for auditing, relays the event once, and the cleanup job removes the row', async () => {
-    const auditing = createOutbox({ serde: h.serde, config: h.config, keepRows: true });
+    const auditing = createOutbox({ serde: h.serde, config: h.config, catalog: eventCatalog, keepRows: true });
     const userId = randomUUID();
     const { eventId } = await withTransaction(h.pool, (tx) => auditing.publish(tx, registeredEvent(userId, 'kept')));
     const kept = await h.pool.query<{ type: string; tracingspancontext: string | null }>('SELECT type, tracingspancontext FROM outbox WHERE id = $1', [eventId]);

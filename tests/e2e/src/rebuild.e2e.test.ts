@@ -10,6 +10,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { cacheRebuildTarget, createGenerationalCachePopulator } from '@evergreen/cache-populator';
 import { rebuildProjection, type GenerationalConsumer } from '@evergreen/consumer';
 import { createOutbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { aggregateTopic, createKafka, createLogger, createPool, findRepoRoot, loadStackConfig, migrate, pollUntil } from '@evergreen/platform';
 import { buildApp } from '@evergreen/registration-api';
 import { parseCachedUser, readActiveUserGeneration, userKey, userKeyspace, type CachedUser } from '@evergreen/user-read-model';
@@ -156,7 +157,7 @@ describe('npm run rebuild: blue-green rebuild of the cache and the activity log 
     await redis.flushdb();
     await redis.set(MARKER, String(process.pid));
     await admin.connect();
-    app = await buildApp({ pool, outbox: createOutbox({ serde, config }), redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs });
+    app = await buildApp({ pool, outbox: createOutbox({ serde, config, catalog: eventCatalog }), redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs });
 
     // The services, as main.ts runs them, following their active generation (polled every 200 ms here).
     await Promise.all([startGroupAtEnd(groups.cache), startGroupAtEnd(groups.activity)]);

@@ -7,6 +7,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { createCachePopulator, userCacheHandlers } from '@evergreen/cache-populator';
 import { ConsumerMetrics, createProjectionConsumer, deadLetterTopic, PoisonRecordError, RedisVersionedSink, RETRY_GROUP_HEADER, TopicSetupError, type Handler, type ProjectionConsumer, type Sink, type VersionedOperation } from '@evergreen/consumer';
 import { createKafka, createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { eventCatalog, userAggregate } from '@evergreen/schemas';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
 import { sumOf } from './support/consumer-fixture.ts';
 import { runDlqCli } from './support/dlq-cli.ts';
@@ -89,18 +90,21 @@ describe('replaying dead letters on a compacted topic', () => {
     const groupId = `e2e-refusing-${randomUUID()}`;
 
     // A populator with a bug: it refuses every version 2, so it dead-letters v2 of both users.
-    const refuseV2 = (handler: Handler<VersionedOperation> | undefined): Handler<VersionedOperation> => (event) => {
-      if (event.aggregateVersion === 2) throw new PoisonRecordError('rejected', 'a bug: version 2 refused');
-      if (!handler) throw new Error(`no handler for ${event.eventType}`);
-      return handler(event);
-    };
+    const refuseV2 =
+      <Payload,>(handler: Handler<VersionedOperation, Payload>): Handler<VersionedOperation, Payload> =>
+      (event) => {
+        if (event.aggregateVersion === 2) throw new PoisonRecordError('rejected', 'a bug: version 2 refused');
+        return handler(event);
+      };
     const buggy = createProjectionConsumer({
       name: 'buggy-populator',
       groupId,
-      topics: [scratch.topic],
+      catalog: eventCatalog,
+      aggregates: [userAggregate],
+      topics: { user: scratch.topic },
       brokers: config.kafka.brokers,
       serde,
-      handlers: { ...userCacheHandlers, UserProfileUpdated: refuseV2(userCacheHandlers.UserProfileUpdated) },
+      handlers: { user: { ...userCacheHandlers, UserProfileUpdated: refuseV2(userCacheHandlers.UserProfileUpdated) } },
       sink: new RedisVersionedSink(redis),
       logger: logger(),
       metrics: new ConsumerMetrics(new Registry()),
@@ -236,10 +240,12 @@ describe('consumers against the compaction settings of their topic', () => {
     const stuck = createProjectionConsumer({
       name: 'stuck-populator',
       groupId: `e2e-${randomUUID()}`,
-      topics: [scratch.topic],
+      catalog: eventCatalog,
+      aggregates: [userAggregate],
+      topics: { user: scratch.topic },
       brokers: config.kafka.brokers,
       serde,
-      handlers: userCacheHandlers,
+      handlers: { user: userCacheHandlers },
       sink: away,
       logger: logger(),
       metrics: new ConsumerMetrics(registry),

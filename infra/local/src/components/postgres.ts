@@ -71,7 +71,7 @@ export function postgres(context: StackContext): PostgresComponent {
          END IF;
        END $$;`,
     );
-    for (const database of [settings.database, config.registryDatabase]) {
+    for (const database of [settings.database, config.orders.database, config.registryDatabase]) {
       const exists = (await superuserSql(`SELECT 1 FROM pg_database WHERE datname = '${database.replace(/'/g, "''")}'`)).trim();
       if (exists !== '1') await superuserSql(`CREATE DATABASE "${database.replace(/"/g, '""')}" OWNER "${role}"`);
     }

@@ -3,15 +3,21 @@ import { parseDlqArgs, UsageError } from './args.ts';
 
 describe('parseDlqArgs', () => {
   it('reads list, with its topic and limit when given', () => {
-    expect(parseDlqArgs(['list'])).toEqual({ kind: 'list', topic: undefined, limit: undefined });
-    expect(parseDlqArgs(['list', '--topic', 'evergreen.user.dlq', '--limit', '20'])).toEqual({ kind: 'list', topic: 'evergreen.user.dlq', limit: 20 });
-    expect(parseDlqArgs(['--limit=3', 'list'])).toEqual({ kind: 'list', topic: undefined, limit: 3 });
+    expect(parseDlqArgs(['list'])).toEqual({ kind: 'list', topic: undefined, aggregate: undefined, limit: undefined });
+    expect(parseDlqArgs(['list', '--topic', 'evergreen.user.dlq', '--limit', '20'])).toEqual({ kind: 'list', topic: 'evergreen.user.dlq', aggregate: undefined, limit: 20 });
+    expect(parseDlqArgs(['--limit=3', 'list'])).toEqual({ kind: 'list', topic: undefined, aggregate: undefined, limit: 3 });
+  });
+
+  it("reads the aggregate whose dead letters to work on", () => {
+    expect(parseDlqArgs(['list', '--aggregate', 'order'])).toMatchObject({ kind: 'list', topic: undefined, aggregate: 'order' });
+    expect(parseDlqArgs(['replay', '1:2', '--aggregate=user'])).toMatchObject({ kind: 'replay', topic: undefined, aggregate: 'user' });
   });
 
   it('reads replay with its positions, each once, in dead-letter order', () => {
     expect(parseDlqArgs(['replay', '4:3', '2:17', '2:9', '4:3', '--topic', 'x.dlq'])).toEqual({
       kind: 'replay',
       topic: 'x.dlq',
+      aggregate: undefined,
       positions: [
         { partition: 2, offset: '9' },
         { partition: 2, offset: '17' },
@@ -26,6 +32,7 @@ describe('parseDlqArgs', () => {
     expect(parseDlqArgs(['replay', '2:17', '--group', 'evergreen-activity-log', '--allow-old'])).toEqual({
       kind: 'replay',
       topic: undefined,
+      aggregate: undefined,
       positions: [{ partition: 2, offset: '17' }],
       group: 'evergreen-activity-log',
       allowOld: true,
@@ -53,6 +60,8 @@ describe('parseDlqArgs', () => {
     ['an empty group', ['replay', '2:17', '--group', ' '], '--group must name a consumer group'],
     ['a group for list', ['list', '--group', 'g'], '--group and --allow-old are for replay'],
     ['--allow-old for list', ['list', '--allow-old'], '--group and --allow-old are for replay'],
+    ['an aggregate that is no type name', ['list', '--aggregate', 'User!'], '--aggregate must name an aggregate type'],
+    ['both an aggregate and a topic', ['list', '--aggregate', 'user', '--topic', 'x.dlq'], '--aggregate and --topic both name the topic'],
   ])('refuses %s', (_case, argv, message) => {
     expect(() => parseDlqArgs(argv)).toThrow(UsageError);
     expect(() => parseDlqArgs(argv)).toThrow(message);

@@ -5,16 +5,16 @@ import { comparePositions, formatPosition, type DlqPosition } from './stored.ts'
 export type DlqCommand =
   | { kind: 'help' }
   /** `limit`: only the newest that many. */
-  | { kind: 'list'; topic: string | undefined; limit: number | undefined }
+  | { kind: 'list'; topic: string | undefined; aggregate: string | undefined; limit: number | undefined }
   /** `group`: the group to replay to when a dead letter does not name one; `allowOld`: skip the age check. */
-  | { kind: 'replay'; topic: string | undefined; positions: DlqPosition[]; group: string | undefined; allowOld: boolean };
+  | { kind: 'replay'; topic: string | undefined; aggregate: string | undefined; positions: DlqPosition[]; group: string | undefined; allowOld: boolean };
 
 export const USAGE = `usage:
-  npm run dlq -- list [--topic <dlq topic>] [--limit <n>]
+  npm run dlq -- list [--aggregate <type> | --topic <dlq topic>] [--limit <n>]
       one line per dead letter, oldest first: its partition:offset, reason, original
       topic/partition@offset, the group that refused it, key, event type and error;
       --limit shows only the newest n
-  npm run dlq -- replay <partition>:<offset> [...] [--topic <dlq topic>] [--group <group id>] [--allow-old]
+  npm run dlq -- replay <partition>:<offset> [...] [--aggregate <type> | --topic <dlq topic>] [--group <group id>] [--allow-old]
       hands those dead letters back to the consumer group that refused them (dlq.group): onto the
       retry topic <topic>.retry, with their original key, value and headers (without the dlq.*
       ones) and a retry.group header naming the group; only that group applies them. Never onto
@@ -24,7 +24,9 @@ export const USAGE = `usage:
       --allow-old  replay events older than the deletion-marker TTL minus the retry topic's
                    retention too (refused by default: they could bring a deleted entry back)
 
-The topic defaults to the user topic's dead letters (<EVERGREEN_TOPIC_PREFIX>.user.dlq).`;
+--aggregate names the aggregate whose dead letters to read (<EVERGREEN_TOPIC_PREFIX>.<type>.dlq).
+Without it or --topic, list reads every aggregate's dead-letter topic of the prefix, and replay the
+only one there is (it asks for --aggregate when there are several).`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -47,7 +49,7 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { topic: { type: 'string' }, limit: { type: 'string' }, group: { type: 'string' }, 'allow-old': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { topic: { type: 'string' }, aggregate: { type: 'string' }, limit: { type: 'string' }, group: { type: 'string' }, 'allow-old': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -57,11 +59,13 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
   if (values.help || command === 'help') return { kind: 'help' };
   if (values.topic !== undefined && values.topic.trim() === '') throw new UsageError('--topic must name a topic');
   if (values.group !== undefined && values.group.trim() === '') throw new UsageError('--group must name a consumer group');
+  if (values.aggregate !== undefined && !/^[a-z][a-z0-9-]*$/.test(values.aggregate)) throw new UsageError(`--aggregate must name an aggregate type (like user), got "${values.aggregate}"`);
+  if (values.aggregate !== undefined && values.topic !== undefined) throw new UsageError('--aggregate and --topic both name the topic: give one');
 
   if (command === 'list') {
     if (rest.length > 0) throw new UsageError(`list takes no positions, got ${rest.join(' ')}`);
     if (values.group !== undefined || values['allow-old'] !== undefined) throw new UsageError('--group and --allow-old are for replay');
-    return { kind: 'list', topic: values.topic, limit: limitOf(values.limit) };
+    return { kind: 'list', topic: values.topic, aggregate: values.aggregate, limit: limitOf(values.limit) };
   }
   if (command === 'replay') {
     if (values.limit !== undefined) throw new UsageError('--limit is for list');
@@ -73,7 +77,7 @@ export function parseDlqArgs(argv: readonly string[]): DlqCommand {
     });
     // Each dead letter once, in dead-letter order, whatever order they were named in.
     const unique = new Map(positions.map((position) => [formatPosition(position), position]));
-    return { kind: 'replay', topic: values.topic, positions: [...unique.values()].sort(comparePositions), group: values.group, allowOld: values['allow-old'] ?? false };
+    return { kind: 'replay', topic: values.topic, aggregate: values.aggregate, positions: [...unique.values()].sort(comparePositions), group: values.group, allowOld: values['allow-old'] ?? false };
   }
   throw new UsageError(command === undefined ? 'name a command: list or replay' : `unknown command "${command}"`);
 }

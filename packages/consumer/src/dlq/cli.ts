@@ -1,5 +1,5 @@
 import { logLevel, Partitioners } from 'kafkajs';
-import { aggregateTopic, createKafka, loadStackConfig } from '@evergreen/platform';
+import { aggregateTopic, createKafka, loadStackConfig, type StackConfig } from '@evergreen/platform';
 import { deadLetterTopic } from '../dead-letter.ts';
 import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
 import { listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
@@ -10,13 +10,31 @@ import { formatPosition } from './stored.ts';
 // Reading a dead-letter topic to its end is quick; a minute means the broker is away.
 const TIMEOUT_MS = 60_000;
 
-async function run(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, topic: string): Promise<void> {
+/**
+ * The dead-letter topics a command works on: the one named (--topic), the aggregate's (--aggregate),
+ * or every aggregate's of the stack's prefix, as the broker has them: the framework knows no
+ * aggregate of its own.
+ */
+async function deadLetterTopicsOf(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, config: Pick<StackConfig, 'topics'>): Promise<string[]> {
+  if (command.topic !== undefined) return [command.topic];
+  if (command.aggregate !== undefined) return [deadLetterTopic(aggregateTopic(config, command.aggregate))];
+  const prefix = `${config.topics.prefix}.`;
+  const found = (await clients.admin.listTopics()).filter((topic) => topic.startsWith(prefix) && topic.endsWith('.dlq')).sort();
+  if (found.length === 0) throw new Error(`no dead-letter topic ${prefix}<aggregate>.dlq exists; \`npm run connect:apply\` creates them`);
+  if (command.kind === 'replay' && found.length > 1) throw new Error(`${found.length} dead-letter topics (${found.join(', ')}): name the aggregate with --aggregate <type>`);
+  return found;
+}
+
+async function run(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, topics: string[]): Promise<void> {
   if (command.kind === 'list') {
-    const { lines, total } = await listDeadLetters(clients, topic, command.limit);
-    for (const line of lines) console.log(line);
-    console.error(`[dlq] ${total} dead letter(s) on ${topic}${lines.length < total ? `, the newest ${lines.length} shown` : ''}`);
+    for (const topic of topics) {
+      const { lines, total } = await listDeadLetters(clients, topic, command.limit);
+      for (const line of lines) console.log(line);
+      console.error(`[dlq] ${total} dead letter(s) on ${topic}${lines.length < total ? `, the newest ${lines.length} shown` : ''}`);
+    }
     return;
   }
+  const topic = topics[0] as string;
   const replayed = await replayDeadLetters(clients, topic, command.positions, { group: command.group, allowOld: command.allowOld });
   for (const entry of replayed) console.log(`${formatPosition(entry.from)} -> ${entry.topic}/${entry.partition}@${entry.offset} for ${entry.group}`);
   console.error(`[dlq] replayed ${replayed.length} dead letter(s) from ${topic} to the groups that refused them`);
@@ -35,7 +53,6 @@ if (command.kind === 'help') {
   console.log(USAGE);
 } else {
   const config = loadStackConfig();
-  const topic = command.topic ?? deadLetterTopic(aggregateTopic(config, 'user'));
   const kafka = createKafka({ clientId: 'evergreen-dlq', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
   const clients: DlqClients = {
     kafka,
@@ -46,7 +63,7 @@ if (command.kind === 'help') {
   try {
     await clients.admin.connect();
     if (command.kind === 'replay') await clients.producer.connect();
-    await run(command, clients, topic);
+    await run(command, clients, await deadLetterTopicsOf(command, clients, config));
   } catch (error) {
     console.error(`[dlq] FAILED: ${(error as Error).message}`);
     process.exitCode = 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRebuildArgs, RebuildUsageError } from './cli.ts';
-import { catchUpProgress, type PartitionEnd } from './rebuild.ts';
+import { catchUpProgress, type PartitionEnd } from '../catch-up.ts';
 import { storedGeneration } from './store.ts';
 
 const ends: PartitionEnd[] = [

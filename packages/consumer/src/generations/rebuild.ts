@@ -1,4 +1,5 @@
 import { logLevel, type Admin } from 'kafkajs';
+import { catchUpProgress, committedOffsets, endOffsets } from '../catch-up.ts';
 import { createKafka, pollUntil } from '@evergreen/platform';
 import type { ProjectionConsumer } from '../consumer.ts';
 import type { GenerationStore } from './store.ts';
@@ -47,55 +48,6 @@ export class SwitchTimeoutError extends Error {
     super(message);
     this.name = 'SwitchTimeoutError';
   }
-}
-
-/** One partition's offsets when the rebuild started. */
-export interface PartitionEnd {
-  topic: string;
-  partition: number;
-  low: string;
-  high: string;
-}
-
-export interface CatchUpProgress {
-  /** Records up to the start-time end offsets the group has committed past. */
-  done: number;
-  total: number;
-  partitionsDone: number;
-  partitions: number;
-  complete: boolean;
-}
-
-/**
- * How far a group got towards the end offsets seen at the start. A partition is done when its
- * committed offset (the next one to read) reached that end, or when it held no records then.
- */
-export function catchUpProgress(ends: readonly PartitionEnd[], committed: ReadonlyMap<string, bigint>): CatchUpProgress {
-  let done = 0n;
-  let total = 0n;
-  let partitionsDone = 0;
-  for (const end of ends) {
-    const low = BigInt(end.low);
-    const high = BigInt(end.high);
-    const size = high > low ? high - low : 0n;
-    total += size;
-    const next = committed.get(`${end.topic}:${end.partition}`);
-    if (size === 0n || (next !== undefined && next >= high)) {
-      done += size;
-      partitionsDone += 1;
-    } else if (next !== undefined && next > low) {
-      done += next - low;
-    }
-  }
-  return { done: Number(done), total: Number(total), partitionsDone, partitions: ends.length, complete: partitionsDone === ends.length };
-}
-
-async function committedOffsets(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, bigint>> {
-  const offsets = new Map<string, bigint>();
-  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
-    for (const { partition, offset } of partitions) if (BigInt(offset) >= 0n) offsets.set(`${topic}:${partition}`, BigInt(offset));
-  }
-  return offsets;
 }
 
 /** The member ids of a group; none for a group that does not exist (any more). */
@@ -166,10 +118,7 @@ export async function rebuildProjection(target: RebuildTarget, options: RebuildO
     await deleteGroup(admin, newGroup);
     await store.prepare(to);
 
-    const ends: PartitionEnd[] = [];
-    for (const topic of target.topics) {
-      for (const { partition, low, high } of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition, low, high });
-    }
+    const ends = await endOffsets(admin, target.topics);
     const total = catchUpProgress(ends, new Map()).total;
     report(`consuming ${target.topics.join(', ')} from offset 0 up to the end offsets of now: ${count(total)} record(s) in ${ends.length} partition(s)`);
 

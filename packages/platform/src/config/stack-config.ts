@@ -58,6 +58,13 @@ export interface StackConfig {
   activityLog: { port: number };
   /** Every consumer (packages/consumer): how long a partition may retry one record before /ready fails. */
   consumers: { stuckAfterMs: number };
+  /**
+   * services/order-service: its HTTP port, its own database with the outbox connector and slot that
+   * relay it, and the consumer group of its replica of the users.
+   */
+  orders: { port: number; database: string; connectorName: string; slotName: string; usersGroupId: string };
+  /** services/order-cache: its ops port. */
+  orderCache: { port: number };
   /** services/relay-monitor: its ops port, how often it polls, how long the slot may be missing or inactive before /ready fails. */
   relayMonitor: { port: number; pollIntervalMs: number; slotGraceMs: number };
   logLevel: string;
@@ -207,6 +214,14 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
     consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS') },
+    orders: {
+      port: port('EVERGREEN_ORDER_SERVICE_PORT'),
+      database: text('EVERGREEN_ORDERS_PG_DATABASE'),
+      connectorName: text('EVERGREEN_ORDERS_CONNECTOR_NAME'),
+      slotName: slotName('EVERGREEN_ORDERS_SLOT_NAME'),
+      usersGroupId: text('EVERGREEN_ORDER_USERS_GROUP'),
+    },
+    orderCache: { port: port('EVERGREEN_ORDER_CACHE_PORT') },
     relayMonitor: {
       port: port('EVERGREEN_RELAY_MONITOR_PORT'),
       pollIntervalMs: positiveInt('EVERGREEN_RELAY_POLL_INTERVAL_MS'),
@@ -227,6 +242,31 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
 }
 
 /** The topic that carries every event of one aggregate type, in commit order per aggregate. */
-export function aggregateTopic(config: Pick<StackConfig, 'topics'>, aggregateType: string): string {
+export function aggregateTopic(config: { topics: Pick<StackConfig['topics'], 'prefix'> }, aggregateType: string): string {
   return `${config.topics.prefix}.${aggregateType}`;
+}
+
+/** A database with an outbox, and the Debezium connector and replication slot that relay it. */
+export interface OutboxRelay {
+  database: string;
+  connectorName: string;
+  slotName: string;
+  /**
+   * Debezium's logical server name (its topic.prefix): it names the connector's metrics and keys its
+   * offsets, so it must differ between connectors of one Kafka Connect; a second one with the same
+   * name waits for the first's metrics to go away and never streams.
+   */
+  serverName: string;
+}
+
+/**
+ * Every outbox of the namespace, one connector and slot per database (a database per service): the
+ * registration API's (users) and the order service's (orders).
+ */
+export function outboxRelays(config: Pick<StackConfig, 'postgres' | 'connect' | 'orders' | 'topics'>): OutboxRelay[] {
+  return [
+    // The users' connector keeps the server name it always had: its stored offsets are keyed by it.
+    { database: config.postgres.database, connectorName: config.connect.connectorName, slotName: config.connect.slotName, serverName: config.topics.prefix },
+    { database: config.orders.database, connectorName: config.orders.connectorName, slotName: config.orders.slotName, serverName: `${config.topics.prefix}-orders` },
+  ];
 }

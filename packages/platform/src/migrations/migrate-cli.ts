@@ -1,14 +1,17 @@
-import { loadStackConfig } from '../config/stack-config.ts';
+import { loadStackConfig, type StackConfig } from '../config/stack-config.ts';
 import { createPool } from '../postgres/transaction.ts';
 import { migrate, type Migration } from './migrate.ts';
 
 /**
- * What a service's `npm run migrate` does: applies its migrations to the stack's database, says
+ * What a service's `npm run migrate` does: applies its migrations to the stack's database (or the
+ * one `database` picks, for a service with a database of its own), says
  * what it applied, and exits non-zero on a failure. `label` names the service in the output.
  */
-export async function migrateFromCli(label: string, migrations: Migration[]): Promise<void> {
+export async function migrateFromCli(label: string, migrations: Migration[], database?: (config: StackConfig) => string): Promise<void> {
+  const config = loadStackConfig();
   // A migration may run long (an index on a big table): no statement or answer timeout here.
-  const pool = createPool(loadStackConfig().postgres, { max: 1, statement_timeout: 0, query_timeout: 0 });
+  const postgres = database ? { ...config.postgres, database: database(config) } : config.postgres;
+  const pool = createPool(postgres, { max: 1, statement_timeout: 0, query_timeout: 0 });
   try {
     const applied = await migrate(pool, migrations);
     console.log(`[db] ${label}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema is up to date'}`);

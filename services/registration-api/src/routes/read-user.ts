@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { explainPattern, problem, sendProblem } from '../problem.ts';
+import { explainPattern, problem, sendProblem } from '@evergreen/http-problem';
 import { readUser, type ReadUserDeps } from '../users/read-user.ts';
 import { etag, problemResponses, userIdParams } from './user-schemas.ts';
 

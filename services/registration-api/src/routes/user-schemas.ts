@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_MIN_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../idempotency/fingerprint.ts';
-import { explainPattern } from '../problem.ts';
+import { explainPattern } from '@evergreen/http-problem';
 
 // The JSON Schemas of the user routes: Fastify validates requests with them, serialises responses
 // with them, and @fastify/swagger turns them into the OpenAPI document at /docs.

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseTraceparent, withTraceContext, withTransaction } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
-import { problem, sendProblem, type Problem } from '../problem.ts';
+import { problem, sendProblem, type Problem } from '@evergreen/http-problem';
 import { deleteUserIn, updateProfileIn, type ProfileChanges } from '../users/change-user.ts';
 import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/user-aggregate';
 import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';

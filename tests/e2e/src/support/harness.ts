@@ -7,6 +7,7 @@ import { createCachePopulator } from '@evergreen/cache-populator';
 import type { ProjectionConsumer } from '@evergreen/consumer';
 import { Registry } from 'prom-client';
 import { createOutbox, type Outbox } from '@evergreen/outbox';
+import { eventCatalog } from '@evergreen/schemas';
 import { aggregateTopic, createKafka, createLogger, createPool, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
 import { buildApp } from '@evergreen/registration-api';
 import { logLevel } from 'kafkajs';
@@ -41,7 +42,7 @@ export async function startHarness(): Promise<Harness> {
   const logger = createLogger('e2e', process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent');
   const pool = createPool(config.postgres);
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
-  const outbox = createOutbox({ serde, config });
+  const outbox = createOutbox({ serde, config, catalog: eventCatalog });
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });
   // A group of its own per run: it reads the topic from the start, like a freshly deployed populator.

@@ -14,12 +14,20 @@ export const E2E_NAMESPACE = {
   EVERGREEN_REDIS_DB: '1',
   EVERGREEN_CONNECTOR_NAME: 'evergreen-e2e-outbox',
   EVERGREEN_SLOT_NAME: 'evergreen_e2e_outbox',
+  // The order service's own database, connector and slot (a database per service).
+  EVERGREEN_ORDERS_PG_DATABASE: 'evergreen_e2e_orders',
+  EVERGREEN_ORDERS_CONNECTOR_NAME: 'evergreen-e2e-orders-outbox',
+  EVERGREEN_ORDERS_SLOT_NAME: 'evergreen_e2e_orders_outbox',
   // Services a test starts as processes listen and join groups apart from a running demo.
   EVERGREEN_API_PORT: '3100',
   EVERGREEN_POPULATOR_PORT: '3101',
   EVERGREEN_ACTIVITY_LOG_PORT: '3102',
+  EVERGREEN_ORDER_SERVICE_PORT: '3103',
+  EVERGREEN_ORDER_CACHE_PORT: '3104',
   EVERGREEN_POPULATOR_GROUP: 'evergreen-e2e-cache-populator',
   EVERGREEN_ACTIVITY_LOG_GROUP: 'evergreen-e2e-activity-log',
+  EVERGREEN_ORDER_USERS_GROUP: 'evergreen-e2e-order-service-users',
+  EVERGREEN_ORDER_CACHE_GROUP: 'evergreen-e2e-order-cache',
 } as const satisfies Record<string, string>;
 
 /** Lays the namespace over an environment (process.env in the global setup); the namespace wins. */

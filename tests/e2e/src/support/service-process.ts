@@ -20,6 +20,8 @@ const SERVICES = {
   'registration-api': { entry: 'services/registration-api/src/server.ts', portVariable: 'EVERGREEN_API_PORT' },
   'cache-populator': { entry: 'services/cache-populator/src/main.ts', portVariable: 'EVERGREEN_POPULATOR_PORT' },
   'activity-log': { entry: 'services/activity-log/src/main.ts', portVariable: 'EVERGREEN_ACTIVITY_LOG_PORT' },
+  'order-service': { entry: 'services/order-service/src/main.ts', portVariable: 'EVERGREEN_ORDER_SERVICE_PORT' },
+  'order-cache': { entry: 'services/order-cache/src/main.ts', portVariable: 'EVERGREEN_ORDER_CACHE_PORT' },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

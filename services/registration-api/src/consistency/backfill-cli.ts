@@ -1,9 +1,12 @@
 // npm run backfill -- user [--rate 2000] [--batch 500] [--restart]
 // Emits the current state of every user through the outbox (UserSnapshot), resumably.
-import { backfillUsers, type BackfillProgress } from '../backfill.ts';
+import { backfillUsers, type BackfillOptions, type BackfillProgress } from '@evergreen/consistency';
+import { userAggregate } from '@evergreen/schemas';
 import { cliContext, numberOption, parseArgs, runCli } from './context.ts';
 
-const AGGREGATES = ['user'];
+/** The aggregates a backfill exists for, by type: each re-emits its rows' state through the outbox. */
+const BACKFILLS: Record<string, (options: BackfillOptions) => Promise<BackfillProgress>> = { [userAggregate.type]: backfillUsers };
+const AGGREGATES = Object.keys(BACKFILLS);
 
 function bar(progress: BackfillProgress): string {
   const fraction = progress.total === 0 ? 1 : Math.min(1, progress.emitted / progress.total);
@@ -27,7 +30,8 @@ await runCli(async () => {
   const interactive = process.stderr.isTTY === true;
   let lastLine = 0;
   try {
-    const done = await backfillUsers({
+    const backfill = BACKFILLS[aggregate] as (typeof BACKFILLS)[string];
+    const done = await backfill({
       pool: context.pool,
       outbox: context.outbox,
       batchSize: numberOption(options, 'batch', 500),

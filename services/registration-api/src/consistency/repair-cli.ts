@@ -2,9 +2,7 @@
 // Verifies, re-emits the current state of every drifted user through the outbox, waits until the
 // read models converged, and verifies again. Exits 1 when drift remains at the deadline.
 import { pollUntil } from '@evergreen/platform';
-import { formatReports } from '../report.ts';
-import { repairUsers } from '../repair.ts';
-import { driftTotal, verify, type VerifyReport } from '../verify.ts';
+import { driftTotal, formatReports, repairUsers, verify, type VerifyReport } from '@evergreen/consistency';
 import { chooseProjections, cliContext, numberOption, parseArgs, runCli } from './context.ts';
 
 const totalOf = (reports: readonly VerifyReport[]) => reports.reduce((sum, report) => sum + driftTotal(report), 0);

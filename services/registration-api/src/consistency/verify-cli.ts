@@ -1,7 +1,6 @@
 // npm run verify [-- --projection user-cache,activity-log] [--grace-ms 5000]
 // Compares every user in PostgreSQL with each read model; prints the drift; exits 1 on drift.
-import { formatReports } from '../report.ts';
-import { driftTotal, verify } from '../verify.ts';
+import { driftTotal, formatReports, verify } from '@evergreen/consistency';
 import { chooseProjections, cliContext, numberOption, parseArgs, runCli } from './context.ts';
 
 await runCli(async () => {

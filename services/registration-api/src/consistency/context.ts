@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox, type Outbox } from '@evergreen/outbox';
 import { createPool, loadStackConfig, type StackConfig } from '@evergreen/platform';
-import { activityLogProjection, userCacheProjection, userSource } from '../users.ts';
-import type { Projection, Source } from '../verify.ts';
+import { eventCatalog } from '@evergreen/schemas';
+import { activityLogProjection, userCacheProjection, userSource, type Projection, type Source } from '@evergreen/consistency';
 
 /** What every consistency command works on: the stack's database, cache and outbox. */
 export interface CliContext {
@@ -21,7 +21,7 @@ export function cliContext(): CliContext {
   const config = loadStackConfig();
   const pool = createPool(config.postgres, { max: 4 });
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config });
+  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
   return {
     config,
     pool,

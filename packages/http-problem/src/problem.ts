@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { AllowedMethods } from './http/allowed-methods.ts';
-import { DEPENDENCY_NAMES, RETRY_AFTER_SECONDS, unavailableDependency } from './http/dependency.ts';
+import type { AllowedMethods } from './allowed-methods.ts';
+import { DEPENDENCY_NAMES, RETRY_AFTER_SECONDS, unavailableDependency } from './dependency.ts';
 
 /** RFC 9457 problem details: every error this API returns has this shape. */
 export interface Problem {

@@ -1,0 +1,6 @@
+export { defineAggregate, eventTypesOf, isTombstoneOf, payload, payloadEventTypesOf, tombstone } from './aggregate.ts';
+export type { AggregateDescriptor, AnyAggregate, EventSpec, EventTypeOf, PayloadOf } from './aggregate.ts';
+export { catalogFromDirectory, createEventCatalog, subjectFor } from './catalog.ts';
+export type { EventCatalog, EventSchema, SchemaSource, TopicSchema } from './catalog.ts';
+export { deadLetterTopic, mainTopicOf, retryTopic, topicsOf, topicsOfAggregate } from './topics.ts';
+export type { AggregateTopics, TopicsOf } from './topics.ts';

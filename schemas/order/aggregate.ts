@@ -1,0 +1,17 @@
+import { defineAggregate, payload } from '@evergreen/event-catalog';
+import type { OrderCancelled, OrderPlaced } from './payloads.generated.ts';
+
+/**
+ * The order: topic `<prefix>.order`, keyed by order id, written by services/order-service through
+ * the outbox of its own database. Every event carries the order's whole state.
+ */
+export const orderAggregate = defineAggregate({
+  type: 'order',
+  events: {
+    OrderPlaced: payload<OrderPlaced>(),
+    OrderCancelled: payload<OrderCancelled>(),
+  },
+});
+
+export type OrderAggregate = typeof orderAggregate;
+export type { OrderCancelled, OrderItem, OrderPlaced, OrderStatus } from './payloads.generated.ts';

@@ -5,7 +5,7 @@ import { registrationMigrations } from '@evergreen/registration-api';
 import { measureCatchUp } from './catch-up.ts';
 import { measureCeiling } from './ceiling.ts';
 import { sleep } from './clock.ts';
-import { cpuDuring, watchOtherLoad } from './cpu.ts';
+import { cpuDuring, cpuMsPerThousand, watchOtherLoad } from './cpu.ts';
 import { findSaturation, measureStep, type Saturation, type StepContext, type StepResult } from './measure.ts';
 import { readMemory, sampleMemory, stackProcesses } from './memory-sampler.ts';
 import { enterBenchNamespace } from './namespace.ts';
@@ -87,9 +87,8 @@ try {
     const measured = await cpuDuring(processes, () => measureStep(context, { writer: library, ratePerSecond: rate, durationMs: SETTINGS.latencySeconds * 1000 }));
     const benchCpu = process.cpuUsage(benchCpuBefore);
     relayLatency.push(measured.result);
-    const thousands = (measured.result.achievedPerSecond * SETTINGS.latencySeconds) / 1000;
     const cpuSeconds = new Map(measured.cpuSeconds).set('benchmark (writers, observer)', (benchCpu.user + benchCpu.system) / 1e6);
-    cpuAtHighestLoad = new Map([...cpuSeconds].map(([name, seconds]) => [name, (seconds * 1000) / thousands]));
+    cpuAtHighestLoad = cpuMsPerThousand(cpuSeconds, measured.result.achievedPerSecond * SETTINGS.latencySeconds);
   }
 
   say('POST /users at 50, 200 and 500/s, as the issue measured before …');

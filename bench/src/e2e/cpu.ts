@@ -59,3 +59,8 @@ export function watchOtherLoad(processes: ReadonlyArray<{ pid: () => number | un
     },
   };
 }
+
+/** CPU milliseconds per 1,000 events, per process, from CPU seconds spent on `events` events. */
+export function cpuMsPerThousand(cpuSeconds: ReadonlyMap<string, number>, events: number): Map<string, number> {
+  return new Map([...cpuSeconds].map(([name, seconds]) => [name, (seconds * 1000 * 1000) / events]));
+}

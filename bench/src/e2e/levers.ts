@@ -2,7 +2,7 @@ import { logLevel } from 'kafkajs';
 import { aggregateTopic, createKafka } from '@evergreen/platform';
 import { measureCatchUp, type CatchUpResult } from './catch-up.ts';
 import { sleep } from './clock.ts';
-import { cpuDuring } from './cpu.ts';
+import { cpuDuring, cpuMsPerThousand } from './cpu.ts';
 import { measureStep, type StepContext, type StepResult } from './measure.ts';
 import { stackProcesses } from './memory-sampler.ts';
 import { enterBenchNamespace } from './namespace.ts';
@@ -88,7 +88,7 @@ try {
       latency,
       catchUp: drained.result,
       connectIdleCpuPercent: ((idle.cpuSeconds.get('connect') ?? 0) / 5) * 100,
-      connectCpuMsPerThousand: ((drained.cpuSeconds.get('connect') ?? 0) * 1000 * 1000) / BACKLOG,
+      connectCpuMsPerThousand: cpuMsPerThousand(drained.cpuSeconds, BACKLOG).get('connect') ?? 0,
     });
   }
   await setPublication(library.pool, PUBLISH_NO_DELETES);
@@ -103,8 +103,7 @@ try {
     const writer = apiWriter(started.api.url, run);
     await measureStep(context, { writer, ratePerSecond: 200, durationMs: 2_000 });
     const measured = await cpuDuring(measuredProcesses, () => measureStep(context, { writer, ratePerSecond: API_RATE, durationMs: STEP_MS }));
-    const thousands = (measured.result.achievedPerSecond * (STEP_MS / 1000)) / 1000;
-    serviceRows.push({ name: variant.name, step: measured.result, cpuPerThousand: new Map([...measured.cpuSeconds].map(([name, seconds]) => [name, (seconds * 1000) / thousands])) });
+    serviceRows.push({ name: variant.name, step: measured.result, cpuPerThousand: cpuMsPerThousand(measured.cpuSeconds, measured.result.achievedPerSecond * (STEP_MS / 1000)) });
     await started.stop();
     services = undefined;
   }

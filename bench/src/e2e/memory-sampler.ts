@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { descendantsOf, type LocalStack } from '@evergreen/local-stack';
+import { memoryOf, type LocalStack } from '@evergreen/local-stack';
 
 export interface Process {
   name: string;
@@ -9,30 +8,12 @@ export interface Process {
 /** Proportional memory (PSS, MiB) of each process tree (PostgreSQL: the postmaster and its backends). */
 export type MemoryReading = Map<string, number>;
 
-/**
- * The tree's proportional set size: resident memory, with each shared page divided among the
- * processes that map it. An RSS sum would count PostgreSQL's shared buffers once per backend.
- */
-function pssMiB(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  let kib = 0;
-  for (const member of descendantsOf(pid)) {
-    try {
-      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${member}/smaps_rollup`, 'utf8'));
-      kib += Number(match?.[1] ?? 0);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return kib / 1024;
-}
-
 export function stackProcesses(stack: LocalStack, services: ReadonlyArray<{ name: string; pid: number }>): Process[] {
   return [...stack.components.map((component) => ({ name: component.name, pid: () => component.pid() })), ...services.map((service) => ({ name: service.name, pid: () => service.pid }))];
 }
 
 export function readMemory(processes: readonly Process[]): MemoryReading {
-  return new Map(processes.map((process) => [process.name, pssMiB(process.pid())]));
+  return new Map(processes.map((process) => [process.name, (memoryOf(process.pid())?.pssKiB ?? 0) / 1024]));
 }
 
 /** The highest memory (PSS) seen per process tree while it runs, read every `intervalMs`. */

@@ -19,6 +19,9 @@ describe('memoryOf', () => {
       const alone = memoryOf(process.pid);
       expect(tree.rssKiB).toBeGreaterThan(0);
       expect(tree.peakKiB).toBeGreaterThanOrEqual(tree.rssKiB);
+      // Shared pages (the sh binary, libc) are divided among the three, never counted more than once.
+      expect(tree.pssKiB).toBeGreaterThan(0);
+      expect(tree.pssKiB).toBeLessThanOrEqual(tree.rssKiB);
       expect(alone?.processes).toBeGreaterThanOrEqual(1);
     } finally {
       // Detached, so the shell leads its own process group and the sleeps go with it.

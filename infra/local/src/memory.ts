@@ -4,6 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcessMemory {
   rssKiB: number;
   peakKiB: number;
+  /**
+   * Proportional set size: resident memory with each shared page divided among the processes that
+   * map it, so PostgreSQL's shared buffers count once, not once per backend as in rssKiB.
+   */
+  pssKiB: number;
   processes: number;
 }
 
@@ -47,12 +52,13 @@ export function descendantsOf(root: number): number[] {
  */
 export function memoryOf(pid: number | undefined): ProcessMemory | undefined {
   if (pid === undefined) return undefined;
-  const memory: ProcessMemory = { rssKiB: 0, peakKiB: 0, processes: 0 };
+  const memory: ProcessMemory = { rssKiB: 0, peakKiB: 0, pssKiB: 0, processes: 0 };
   for (const member of descendantsOf(pid)) {
     try {
       const status = readFileSync(`/proc/${member}/status`, 'utf8');
       memory.rssKiB += statusField(status, 'VmRSS');
       memory.peakKiB += statusField(status, 'VmHWM');
+      memory.pssKiB += statusField(readFileSync(`/proc/${member}/smaps_rollup`, 'utf8'), 'Pss');
       memory.processes += 1;
     } catch {
       // The process ended between the listing and the read.

@@ -1,5 +1,5 @@
 import { AvroSerde } from '@evergreen/avro-serde';
-import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
+import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, startTracing, stopTracing, type Logger, type StackConfig } from '@evergreen/platform';
 import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
 import { consumerHealth, watchLiveness, type ConsumerHealth } from './health.ts';
@@ -69,6 +69,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       // Before the resources: an API answers what is in flight while its pool is still open.
       await server.close();
       await options.closeResources();
+      // The last records' spans, still in the batch, are exported before the exit.
+      await stopTracing().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (error) {
@@ -91,11 +93,15 @@ export interface WorkerContext {
   serde: AvroSerde;
 }
 
-/** Also makes an error nobody handled end the process (logged fatally, exit non-zero) rather than leave a zombie. */
+/**
+ * Also makes an error nobody handled end the process (logged fatally, exit non-zero) rather than
+ * leave a zombie, and starts tracing as `name` (docs/tracing.md); runWorker flushes it on shutdown.
+ */
 export function workerContext(name: string): WorkerContext {
   const config = loadStackConfig();
   const registry = processMetricsRegistry();
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
+  startTracing({ serviceName: name, logger });
   return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

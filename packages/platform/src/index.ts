@@ -14,7 +14,7 @@ export type { PoolTimeouts } from './postgres/transaction.ts';
 export { isPostgresUnavailable, isClientSideTimeout } from './postgres/errors.ts';
 export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';
 export type { FatalHandlerOptions } from './process/fatal.ts';
-export { parseTraceparent, traceIdOf, withTraceContext, activeTraceContext } from './tracing/trace-context.ts';
+export * from './tracing/index.ts';
 export { startOpsServer } from './ops/ops-server.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';

@@ -1,0 +1,92 @@
+import { context, propagation, trace, type TracerProvider } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Logger } from '../logger/logger.ts';
+import { batchOptionsFromEnv, samplerFromEnv, type Environment } from './env.ts';
+
+export interface TracingOptions {
+  /** service.name of every span this process exports, unless OTEL_SERVICE_NAME names it otherwise. */
+  serviceName: string;
+  /** Told whether tracing is on, and why not. */
+  logger?: Pick<Logger, 'info'>;
+}
+
+export interface Tracing {
+  /** Whether spans are recorded and exported: an OTLP endpoint is set and the SDK is not disabled. */
+  readonly enabled: boolean;
+  /** Exports what is still buffered and stops; call once on a graceful shutdown. A no-op when off. */
+  shutdown(): Promise<void>;
+}
+
+/** Why tracing stays off for this environment, or undefined when it is on. */
+export function tracingOffBecause(env: Environment): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return 'OTEL_SDK_DISABLED=true';
+  if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none') return 'OTEL_TRACES_EXPORTER=none';
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) return 'no OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  return undefined;
+}
+
+let enabled = false;
+let provider: SdkTracerProvider | undefined;
+let contextRegistered = false;
+
+/** Context that follows awaits, and traceparent in and out: one way to carry a trace, on or off. */
+function registerContextPropagation(): void {
+  if (contextRegistered) return;
+  contextRegistered = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+}
+
+/**
+ * Whether this process records spans. Checked before any span work on a hot path, so that with
+ * tracing off a record costs one boolean read, not even the OpenTelemetry API's no-op objects.
+ */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Sets up tracing for the process, once, in its main. The context manager and the W3C
+ * propagator are always registered: a write carries its trace context to the outbox either way
+ * (see docs/tracing.md). A tracer provider, with a batch processor and the OTLP/HTTP exporter, is
+ * registered only when an OTLP endpoint is set; without one the OpenTelemetry API stays the no-op
+ * it is by default, and nothing is buffered or sent.
+ */
+export function startTracing(options: TracingOptions): Tracing {
+  const env = process.env;
+  registerContextPropagation();
+  if (provider) return { enabled: true, shutdown: stopTracing };
+  const offBecause = tracingOffBecause(env);
+  if (offBecause !== undefined) {
+    options.logger?.info({ tracing: false }, `tracing off: ${offBecause}`);
+    return { enabled: false, shutdown: stopTracing };
+  }
+
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name the service gives itself.
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }).merge(detectResources({ detectors: [envDetector] }));
+  provider = new SdkTracerProvider({
+    resource,
+    sampler: samplerFromEnv(env),
+    // The exporter reads its endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*.
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsFromEnv(env) })],
+  });
+  trace.setGlobalTracerProvider(provider satisfies TracerProvider);
+  enabled = true;
+  options.logger?.info({ tracing: true, serviceName: options.serviceName }, 'tracing on: spans exported over OTLP');
+  return { enabled: true, shutdown: stopTracing };
+}
+
+/** Exports the spans still buffered and unregisters the provider; safe to call when tracing is off, and twice. */
+export async function stopTracing(): Promise<void> {
+  const stopping = provider;
+  provider = undefined;
+  enabled = false;
+  if (!stopping) return;
+  await stopping.shutdown();
+  trace.disable();
+}

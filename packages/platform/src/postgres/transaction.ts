@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { PostgresSettings } from '../config/stack-config.ts';
 import type { Logger } from '../logger/logger.ts';
 import { isClientSideTimeout } from './errors.ts';
-import { databaseAttributes } from '../tracing/semantics.ts';
+import { databaseAttributes, type StoreFacts } from '../tracing/semantics.ts';
 import { inChildSpan, SpanKind, type SpanSpec } from '../tracing/spans.ts';
 
 /**
@@ -73,13 +73,19 @@ export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient
   return inChildSpan(() => transactionSpan(pool), () => runTransaction(pool, work));
 }
 
-function transactionSpan(pool: pg.Pool): SpanSpec {
+/** The database a pool connects to, as spans name it. */
+export function postgresStoreOf(pool: pg.Pool): StoreFacts {
   // A test's stand-in pool may have no options.
   const { database, host, port } = (pool.options as pg.PoolOptions | undefined) ?? {};
+  return { system: 'postgresql', namespace: database, serverAddress: host, serverPort: port };
+}
+
+function transactionSpan(pool: pg.Pool): SpanSpec {
+  const store = postgresStoreOf(pool);
   return {
-    name: `transaction ${database ?? 'postgresql'}`,
+    name: `transaction ${store.namespace ?? 'postgresql'}`,
     kind: SpanKind.CLIENT,
-    attributes: databaseAttributes({ system: 'postgresql', operation: 'transaction', namespace: database, serverAddress: host, serverPort: port }),
+    attributes: databaseAttributes({ ...store, operation: 'transaction' }),
   };
 }
 

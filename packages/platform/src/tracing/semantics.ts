@@ -63,6 +63,9 @@ export interface DatabaseFacts {
   serverPort?: number;
 }
 
+/** A store as the spans of its writes name it. */
+export type StoreFacts = Omit<DatabaseFacts, 'operation'>;
+
 export function databaseAttributes(facts: DatabaseFacts): Attributes {
   return {
     [ATTR_DB_SYSTEM_NAME]: facts.system === 'postgresql' ? DB_SYSTEM_NAME_VALUE_POSTGRESQL : DB_SYSTEM_NAME_VALUE_REDIS,
@@ -81,12 +84,14 @@ export interface MessageFacts {
   key?: string;
 }
 
-/** A Kafka message's attributes; `operation` is the semantic conventions' operation type (send, receive, process). */
-export function messagingAttributes(operation: 'send' | 'receive' | 'process', facts: MessageFacts): Attributes {
+/**
+ * A Kafka message's attributes; `operation` is the semantic conventions' operation type (send,
+ * process), or none for a span that is no messaging operation of ours (the relay's hop).
+ */
+export function messagingAttributes(operation: 'send' | 'process' | undefined, facts: MessageFacts): Attributes {
   return {
     [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_KAFKA,
-    [ATTR_MESSAGING_OPERATION_TYPE]: operation,
-    [ATTR_MESSAGING_OPERATION_NAME]: operation,
+    ...(operation !== undefined && { [ATTR_MESSAGING_OPERATION_TYPE]: operation, [ATTR_MESSAGING_OPERATION_NAME]: operation }),
     [ATTR_MESSAGING_DESTINATION_NAME]: facts.topic,
     ...(facts.messageId !== undefined && { [ATTR_MESSAGING_MESSAGE_ID]: facts.messageId }),
     ...(facts.key !== undefined && { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: facts.key }),
@@ -99,7 +104,7 @@ export interface ConsumedRecordFacts extends MessageFacts {
   groupId: string;
 }
 
-export function consumedRecordAttributes(operation: 'receive' | 'process', facts: ConsumedRecordFacts): Attributes {
+export function consumedRecordAttributes(operation: 'process' | undefined, facts: ConsumedRecordFacts): Attributes {
   return {
     ...messagingAttributes(operation, facts),
     [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(facts.partition),

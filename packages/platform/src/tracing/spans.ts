@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { tracingEnabled } from './setup.ts';
 
 /** The instrumentation scope of every span Evergreen's own code starts. */
@@ -22,6 +22,11 @@ export interface SpanSpec {
 export function startSpan(spec: SpanSpec): Span {
   const { name, parent, ...options } = spec;
   return tracer().startSpan(name, options, parent ?? context.active());
+}
+
+/** `base` (the root context by default) with `span` as the parent of what starts in it. */
+export function contextWithSpan(span: Span, base: Context = ROOT_CONTEXT): Context {
+  return trace.setSpan(base, span);
 }
 
 /** Marks a span failed by `error`: the exception as an event, error.type, and an error status. */

@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '@evergreen/platform';
+import { OTLP_SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@evergreen/platform/otlp-receiver';
+import { uniqueEmail } from './support/harness.ts';
+import { spawnService, type ServiceProcess } from './support/service-process.ts';
+
+// Issue #14: one write is one trace, from the API's HTTP span through its transaction and outbox
+// row, over the relay, to each consumer group's work on the event. The services run as real
+// processes exporting over OTLP/HTTP to a receiver inside the test, as they would to a collector.
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe('tracing: a write yields one connected trace across the services', () => {
+  let receiver: OtlpReceiver;
+  let api: ServiceProcess;
+  const services: ServiceProcess[] = [];
+  // Groups of their own: they read the whole topic once, apart from any other run's consumers.
+  const populatorGroup = `${process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-e2e-cache-populator'}-tracing-${randomUUID()}`;
+  const activityGroup = `${process.env.EVERGREEN_ACTIVITY_LOG_GROUP ?? 'evergreen-e2e-activity-log'}-tracing-${randomUUID()}`;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
+    // The consumers continue sampled traces and start none: catching up on the topic's earlier
+    // records (written without a sampled trace) then exports nothing.
+    const continueOnly = { ...otel, OTEL_TRACES_SAMPLER: 'parentbased_always_off' };
+    const started = await Promise.allSettled([
+      spawnService('registration-api', { env: otel, label: `tracing-api-${randomUUID()}` }),
+      spawnService('cache-populator', { env: { ...continueOnly, EVERGREEN_POPULATOR_GROUP: populatorGroup }, label: populatorGroup }),
+      spawnService('activity-log', { env: { ...continueOnly, EVERGREEN_ACTIVITY_LOG_GROUP: activityGroup }, label: activityGroup }),
+    ]);
+    for (const result of started) if (result.status === 'fulfilled') services.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    api = services[0] as ServiceProcess;
+  });
+
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.terminate().catch(() => service.kill())));
+    await receiver?.close();
+  });
+
+  async function register(headers: Record<string, string> = {}): Promise<string> {
+    const response = await fetch(`${api.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ email: uniqueEmail('trace'), name: 'Trace Hopper', avatarUrl: null }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  /** The trace id of the write of `userId`: its producer span is keyed by the user's id. */
+  function traceOfWrite(userId: string): string | undefined {
+    return receiver.spans().find((span) => span.kind === OTLP_SPAN_KIND.PRODUCER && span.attributes['messaging.kafka.message.key'] === userId)?.traceId;
+  }
+
+  const processSpanOf = (spans: ReceivedSpan[], groupPrefix: string) =>
+    spans.find((span) => span.kind === OTLP_SPAN_KIND.CONSUMER && String(span.attributes['messaging.consumer.group.name']).startsWith(groupPrefix));
+
+  /** Polls until the trace holds each group's process span and its store write, and returns its spans. */
+  async function completeTrace(traceId: string): Promise<ReceivedSpan[]> {
+    return pollUntil(
+      () => {
+        const spans = receiver.trace(traceId);
+        const done = [populatorGroup, activityGroup].every((group) => processSpanOf(spans, group)) && spans.filter((span) => span.name.startsWith('apply ')).length >= 2;
+        return done ? spans : undefined;
+      },
+      { description: `every span of trace ${traceId} (received so far: ${receiver.spans().length} spans)`, timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+
+  /** Every span's parent is in the trace, except the one root, whose parent is `rootParent` (the client's span, or none). */
+  function expectConnected(spans: ReceivedSpan[], rootParent: string | undefined): ReceivedSpan {
+    const ids = new Set(spans.map((span) => span.spanId));
+    const roots = spans.filter((span) => span.parentSpanId === undefined || !ids.has(span.parentSpanId));
+    expect(roots.map((span) => span.name)).toEqual(['POST /users']);
+    expect(roots[0]?.parentSpanId).toBe(rootParent);
+    return roots[0] as ReceivedSpan;
+  }
+
+  function expectTheWholeWrite(spans: ReceivedSpan[], userId: string): void {
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId ?? '');
+    const server = spans.find((span) => span.kind === OTLP_SPAN_KIND.SERVER) as ReceivedSpan;
+    expect(server).toMatchObject({ serviceName: 'registration-api', attributes: { 'http.request.method': 'POST', 'http.route': '/users', 'url.path': '/users', 'http.response.status_code': 201 } });
+
+    const transaction = spans.find((span) => span.name.startsWith('transaction ')) as ReceivedSpan;
+    expect(transaction).toMatchObject({ serviceName: 'registration-api', kind: OTLP_SPAN_KIND.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.namespace': 'evergreen_e2e' } });
+    expect(parentOf(transaction)).toBe(server);
+
+    const producer = spans.find((span) => span.kind === OTLP_SPAN_KIND.PRODUCER) as ReceivedSpan;
+    expect(producer).toMatchObject({
+      serviceName: 'registration-api',
+      name: `send ${process.env.EVERGREEN_TOPIC_PREFIX}.user`,
+      attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': `${process.env.EVERGREEN_TOPIC_PREFIX}.user`, 'messaging.kafka.message.key': userId },
+    });
+    expect(producer.attributes['messaging.message.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(parentOf(producer)).toBe(transaction);
+
+    for (const [group, serviceName, store] of [
+      [populatorGroup, 'cache-populator', 'redis'],
+      [activityGroup, 'activity-log', 'postgresql'],
+    ] as const) {
+      const process_ = processSpanOf(spans, group) as ReceivedSpan;
+      expect(process_).toMatchObject({
+        serviceName,
+        name: `process ${process.env.EVERGREEN_TOPIC_PREFIX}.user`,
+        attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.message.id': producer.attributes['messaging.message.id'], 'messaging.kafka.message.key': userId, 'evergreen.event.type': 'UserRegistered' },
+      });
+      expect(['applied', 'stale']).toContain(process_.attributes['evergreen.consumer.outcome']);
+      expect(process_.attributes['messaging.destination.partition.id']).toBeTypeOf('string');
+      expect(process_.attributes['messaging.kafka.offset']).toBeTypeOf('number');
+      // The relay hop, as this group saw it: from the outbox row's commit-side time to the fetch.
+      const relay = parentOf(process_) as ReceivedSpan;
+      expect(relay).toMatchObject({ serviceName, kind: OTLP_SPAN_KIND.INTERNAL, name: `relay ${process.env.EVERGREEN_TOPIC_PREFIX}.user` });
+      expect(parentOf(relay)).toBe(producer);
+      expect(relay.startMs).toBeGreaterThanOrEqual(server.startMs - 5);
+      expect(relay.endMs).toBeGreaterThanOrEqual(relay.startMs);
+      const apply = spans.find((span) => span.name === `apply ${store}` && span.parentSpanId === process_.spanId);
+      expect(apply, `the ${store} write of ${group}`).toMatchObject({ serviceName, kind: OTLP_SPAN_KIND.CLIENT });
+    }
+  }
+
+  it('starts a trace at the API when the client sent none', async () => {
+    const userId = await register();
+    const traceId = await pollUntil(() => traceOfWrite(userId), { description: `the producer span of ${userId}`, timeoutMs: 30_000, intervalMs: 200 });
+    const spans = await completeTrace(traceId);
+    expectConnected(spans, undefined);
+    expectTheWholeWrite(spans, userId);
+  });
+
+  it("continues the client's trace when it sent a valid traceparent", async () => {
+    const traceId = hex(16);
+    const clientSpan = hex(8);
+    const userId = await register({ traceparent: `00-${traceId}-${clientSpan}-01` });
+    expect(traceOfWrite(userId) ?? (await pollUntil(() => traceOfWrite(userId), { description: `the producer span of ${userId}`, timeoutMs: 30_000, intervalMs: 200 }))).toBe(traceId);
+    const spans = await completeTrace(traceId);
+    expectConnected(spans, clientSpan);
+    expectTheWholeWrite(spans, userId);
+  });
+});

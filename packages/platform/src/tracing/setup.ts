@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { loadStackEnv } from '../config/env-file.ts';
 import type { Logger } from '../logger/logger.ts';
 import { batchOptionsFromEnv, samplerFromEnv, type Environment } from './env.ts';
 
@@ -28,6 +29,19 @@ export function tracingOffBecause(env: Environment): string | undefined {
   if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none') return 'OTEL_TRACES_EXPORTER=none';
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) return 'no OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
   return undefined;
+}
+
+/**
+ * The OTEL_* settings of infra/stack.env (commented out there by default) joined to the process's
+ * environment, where the exporter and the resource detector read them; a variable already in the
+ * environment wins, as for every setting of the stack.
+ */
+function adoptStackSettings(): Environment {
+  const settings = loadStackEnv();
+  for (const [name, value] of Object.entries(settings)) {
+    if (name.startsWith('OTEL_') && process.env[name] === undefined) process.env[name] = value;
+  }
+  return process.env;
 }
 
 let enabled = false;
@@ -58,7 +72,7 @@ export function tracingEnabled(): boolean {
  * it is by default, and nothing is buffered or sent.
  */
 export function startTracing(options: TracingOptions): Tracing {
-  const env = process.env;
+  const env = adoptStackSettings();
   registerContextPropagation();
   if (provider) return { enabled: true, shutdown: stopTracing };
   const offBecause = tracingOffBecause(env);

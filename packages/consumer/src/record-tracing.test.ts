@@ -32,16 +32,16 @@ afterEach(async () => {
 async function tracedRun(work: () => Promise<void>): Promise<ReceivedSpan[]> {
   receiver = await startOtlpReceiver();
   vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', receiver.url);
-  startTracing({ serviceName: 'consumer-test' });
+  await startTracing({ serviceName: 'consumer-test' });
   await work();
   await stopTracing();
   return receiver.spans();
 }
 
 describe('traceSlice', () => {
-  it('is nothing at all with tracing off', () => {
+  it('is nothing at all with tracing off', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
-    startTracing({ serviceName: 'consumer-test' });
+    await startTracing({ serviceName: 'consumer-test' });
     expect(traceSlice(origin, [record(1, `00-${TRACE}-${PRODUCER}-01`)], Date.now(), () => false)).toBeUndefined();
   });
 

@@ -41,6 +41,8 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
+  // No record or request before the tracer provider is in place (a malformed OTEL_* fails here).
+  await tracingStarted;
   const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
   const health: ConsumerHealth = {
     notLiveBecause: consumerOnly.notLiveBecause,
@@ -84,6 +86,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await consumer.start();
 }
 
+/** Tracing as workerContext started it; runWorker waits for it before the process takes work. */
+let tracingStarted: Promise<unknown> = Promise.resolve();
+
 /** What every worker process starts from. */
 export interface WorkerContext {
   config: StackConfig;
@@ -102,6 +107,6 @@ export function workerContext(name: string): WorkerContext {
   const registry = processMetricsRegistry();
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
-  startTracing({ serviceName: name, logger });
+  tracingStarted = startTracing({ serviceName: name, logger });
   return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

@@ -17,7 +17,7 @@ try {
 }
 const logger = createLogger('registration-api', config.logLevel);
 // Spans exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise off, at no cost (docs/tracing.md).
-const tracing = startTracing({ serviceName: 'registration-api', logger });
+const tracing = await startTracing({ serviceName: 'registration-api', logger });
 // An error nobody handled ends the process (logged fatally, exit non-zero) for the supervisor to
 // restart it, rather than leaving it half-working.
 exitOnFatalErrors(logger);

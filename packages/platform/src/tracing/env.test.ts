@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as sdk from '@opentelemetry/sdk-trace';
 import { batchOptionsFromEnv, samplerFromEnv, TracingConfigError } from './env.ts';
 import { tracingOffBecause } from './setup.ts';
 
@@ -23,12 +24,12 @@ describe('samplerFromEnv', () => {
     ['traceidratio', 'TraceIdRatioBased{0.25}'],
     ['parentbased_traceidratio', 'ParentBased{root=TraceIdRatioBased{0.25}'],
   ])('OTEL_TRACES_SAMPLER=%s', (name, expected) => {
-    expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: '0.25' }).toString()).toContain(expected);
+    expect(samplerFromEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: '0.25' }, sdk).toString()).toContain(expected);
   });
 
   it('refuses an unknown sampler or a ratio outside [0, 1], naming the variable', () => {
-    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER "sometimes"/);
-    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(TracingConfigError);
+    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' }, sdk)).toThrow(/OTEL_TRACES_SAMPLER "sometimes"/);
+    expect(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, sdk)).toThrow(TracingConfigError);
   });
 });
 

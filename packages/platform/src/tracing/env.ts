@@ -1,7 +1,6 @@
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type BatchSpanProcessorOptions, type Sampler } from '@opentelemetry/sdk-trace';
+import type { BatchSpanProcessorOptions, Sampler } from '@opentelemetry/sdk-trace';
 
-/** The variables tracing reads; process.env in a service. */
-export type Environment = Readonly<Record<string, string | undefined>>;
+import type { Environment } from './setup.ts';
 
 /** The configuration error of a malformed OTEL_* variable, naming it. */
 export class TracingConfigError extends Error {
@@ -19,12 +18,15 @@ function ratioOf(env: Environment): number {
   return ratio;
 }
 
+/** The SDK's samplers (the SDK is loaded only when tracing is on: sdk.ts). */
+export type Samplers = Pick<typeof import('@opentelemetry/sdk-trace'), 'AlwaysOnSampler' | 'AlwaysOffSampler' | 'ParentBasedSampler' | 'TraceIdRatioBasedSampler'>;
+
 /**
  * The sampler OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG name, with the specification's
  * values and default (parentbased_always_on). SDK 3 no longer reads them itself; the variables
  * mean what they mean everywhere else.
  */
-export function samplerFromEnv(env: Environment): Sampler {
+export function samplerFromEnv(env: Environment, { AlwaysOnSampler, AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler }: Samplers): Sampler {
   const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
   switch (name) {
     case 'always_on':

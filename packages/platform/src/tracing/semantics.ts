@@ -13,22 +13,23 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
-import {
-  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
-  ATTR_MESSAGING_KAFKA_OFFSET,
-  ATTR_MESSAGING_MESSAGE_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
-  DB_SYSTEM_NAME_VALUE_REDIS,
-  MESSAGING_SYSTEM_VALUE_KAFKA,
-} from '@opentelemetry/semantic-conventions/incubating';
+// The messaging conventions are still incubating. As the package advises for those, the names are
+// written here rather than imported from its `incubating` entry point, which may change them in
+// any minor release (and costs a service's start tens of milliseconds to load).
+const ATTR_MESSAGING_SYSTEM = 'messaging.system';
+const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+const ATTR_MESSAGING_OPERATION_NAME = 'messaging.operation.name';
+const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
+const ATTR_MESSAGING_DESTINATION_PARTITION_ID = 'messaging.destination.partition.id';
+const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
+const ATTR_MESSAGING_KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key';
+const ATTR_MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset';
+const ATTR_MESSAGING_CONSUMER_GROUP_NAME = 'messaging.consumer.group.name';
+const MESSAGING_SYSTEM_VALUE_KAFKA = 'kafka';
+const DB_SYSTEM_NAME_VALUE_REDIS = 'redis';
 
 // The attribute sets of Evergreen's spans, after OpenTelemetry's semantic conventions (HTTP and
-// database: stable; messaging: still incubating, hence the exact pin of the package).
+// database: stable; messaging: incubating).
 
 export interface HttpServerFacts {
   method: string;

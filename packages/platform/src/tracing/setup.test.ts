@@ -17,7 +17,7 @@ describe('startTracing without an OTLP endpoint', () => {
   it('registers no tracer provider: spans are the API no-op and nothing is recorded', async () => {
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
     vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '');
-    const tracing = startTracing({ serviceName: 'test' });
+    const tracing = await startTracing({ serviceName: 'test' });
     expect(tracing.enabled).toBe(false);
     expect(tracingEnabled()).toBe(false);
     expect(trace.getTracer('any').startSpan('x').isRecording()).toBe(false);
@@ -30,7 +30,7 @@ describe('startTracing without an OTLP endpoint', () => {
   });
 
   it('still gives a write a trace context to store: the client\'s, or a new one', async () => {
-    startTracing({ serviceName: 'test' });
+    await startTracing({ serviceName: 'test' });
     const continued = startServerRequest({ traceparent: CLIENT, method: 'POST', path: '/users' });
     expect(withContext(continued.context, activeTraceparent)).toBe(CLIENT);
     const fresh = startServerRequest({ traceparent: 'garbage', method: 'POST', path: '/users' });
@@ -49,7 +49,7 @@ describe('startTracing with an OTLP endpoint', () => {
     try {
       vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', receiver.url);
       vi.stubEnv('OTEL_SERVICE_NAME', '');
-      const tracing = startTracing({ serviceName: 'unit-test-service' });
+      const tracing = await startTracing({ serviceName: 'unit-test-service' });
       expect(tracing.enabled).toBe(true);
 
       const request = startServerRequest({ traceparent: CLIENT, method: 'POST', path: '/users', route: '/users' });
@@ -80,7 +80,7 @@ describe('startTracing with an OTLP endpoint', () => {
     const receiver = await startOtlpReceiver();
     try {
       vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', `${receiver.url}/v1/traces`);
-      startTracing({ serviceName: 'unit-test-service' });
+      await startTracing({ serviceName: 'unit-test-service' });
       const request = startServerRequest({ traceparent: undefined, method: 'POST', path: '/users' });
       await expect(withContext(request.context, () => inSpan({ name: 'fails', kind: SpanKind.INTERNAL }, async () => Promise.reject(new RangeError('boom'))))).rejects.toThrow('boom');
       request.end(503);

@@ -1,13 +1,12 @@
-import { context, propagation, trace, type TracerProvider } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { loadStackEnv } from '../config/env-file.ts';
 import type { Logger } from '../logger/logger.ts';
-import { batchOptionsFromEnv, samplerFromEnv, type Environment } from './env.ts';
+import { createTracerProvider } from './sdk.ts';
+
+/** The variables tracing reads; process.env in a service. */
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface TracingOptions {
   /** service.name of every span this process exports, unless OTEL_SERVICE_NAME names it otherwise. */
@@ -48,12 +47,14 @@ let enabled = false;
 let provider: SdkTracerProvider | undefined;
 let contextRegistered = false;
 
-/** Context that follows awaits, and traceparent in and out: one way to carry a trace, on or off. */
-function registerContextPropagation(): void {
+/**
+ * Context that follows awaits: one way to carry a trace, on or off. (No global propagator: the
+ * traceparent is read and written in one place, trace-context.ts, with the client's validated.)
+ */
+function registerContextManager(): void {
   if (contextRegistered) return;
   contextRegistered = true;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
 /**
@@ -65,31 +66,24 @@ export function tracingEnabled(): boolean {
 }
 
 /**
- * Sets up tracing for the process, once, in its main. The context manager and the W3C
- * propagator are always registered: a write carries its trace context to the outbox either way
- * (see docs/tracing.md). A tracer provider, with a batch processor and the OTLP/HTTP exporter, is
- * registered only when an OTLP endpoint is set; without one the OpenTelemetry API stays the no-op
- * it is by default, and nothing is buffered or sent.
+ * Sets up tracing for the process, once, in its main, before it takes work. The context manager
+ * is always registered: a write carries its trace context to the outbox either way (see
+ * docs/tracing.md). A tracer provider, with a batch processor and the OTLP/HTTP exporter, is
+ * loaded and registered only when an OTLP endpoint is set; without one the OpenTelemetry API
+ * stays the no-op it is by default, and nothing is loaded, buffered or sent. Rejects with a
+ * TracingConfigError naming a malformed OTEL_* variable.
  */
-export function startTracing(options: TracingOptions): Tracing {
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const env = adoptStackSettings();
-  registerContextPropagation();
+  registerContextManager();
   if (provider) return { enabled: true, shutdown: stopTracing };
   const offBecause = tracingOffBecause(env);
   if (offBecause !== undefined) {
     options.logger?.info({ tracing: false }, `tracing off: ${offBecause}`);
     return { enabled: false, shutdown: stopTracing };
   }
-
-  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name the service gives itself.
-  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }).merge(detectResources({ detectors: [envDetector] }));
-  provider = new SdkTracerProvider({
-    resource,
-    sampler: samplerFromEnv(env),
-    // The exporter reads its endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*.
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsFromEnv(env) })],
-  });
-  trace.setGlobalTracerProvider(provider satisfies TracerProvider);
+  provider = await createTracerProvider(options.serviceName, env);
+  trace.setGlobalTracerProvider(provider);
   enabled = true;
   options.logger?.info({ tracing: true, serviceName: options.serviceName }, 'tracing on: spans exported over OTLP');
   return { enabled: true, shutdown: stopTracing };

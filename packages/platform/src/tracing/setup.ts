@@ -1,9 +1,9 @@
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { trace } from '@opentelemetry/api';
 import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { loadStackEnv } from '../config/env-file.ts';
 import type { Logger } from '../logger/logger.ts';
 import { createTracerProvider } from './sdk.ts';
+import { ensureContextManager } from './trace-context.ts';
 
 /** The variables tracing reads; process.env in a service. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -45,17 +45,6 @@ function adoptStackSettings(): Environment {
 
 let enabled = false;
 let provider: SdkTracerProvider | undefined;
-let contextRegistered = false;
-
-/**
- * Context that follows awaits: one way to carry a trace, on or off. (No global propagator: the
- * traceparent is read and written in one place, trace-context.ts, with the client's validated.)
- */
-function registerContextManager(): void {
-  if (contextRegistered) return;
-  contextRegistered = true;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-}
 
 /**
  * Whether this process records spans. Checked before any span work on a hot path, so that with
@@ -75,7 +64,7 @@ export function tracingEnabled(): boolean {
  */
 export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const env = adoptStackSettings();
-  registerContextManager();
+  ensureContextManager();
   if (provider) return { enabled: true, shutdown: stopTracing };
   const offBecause = tracingOffBecause(env);
   if (offBecause !== undefined) {

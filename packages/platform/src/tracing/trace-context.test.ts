@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import { contextOf, freshTraceContext, parseTraceparent, spanContextOf, traceIdOf, traceparentOf } from './trace-context.ts';
+import { activeTraceparent, contextOf, freshTraceContext, parseTraceparent, spanContextOf, traceIdOf, traceparentOf, withContext } from './trace-context.ts';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -42,6 +42,17 @@ describe('span contexts', () => {
     expect(parseTraceparent(traceparentOf(first))).toBeDefined();
     expect(first.traceFlags).toBe(TraceFlags.NONE);
     expect(first.traceId).not.toBe(second.traceId);
+  });
+});
+
+describe('withContext', () => {
+  it('carries the context across awaits inside the work, and only there, without tracing started', async () => {
+    const seen = await withContext(contextOf(VALID), async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return activeTraceparent();
+    });
+    expect(seen).toBe(VALID);
+    expect(activeTraceparent()).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { context, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 // W3C Trace Context: version "00", a 32-hex trace id and a 16-hex parent id (neither all zeros), 2-hex flags.
 const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -51,7 +52,21 @@ export function activeTraceparent(): string | undefined {
   return spanContext && isSpanContextValid(spanContext) ? traceparentOf(spanContext) : undefined;
 }
 
+let contextManaged = false;
+
+/**
+ * Registers the context manager that makes a context follow awaits (an AsyncLocalStorage), once:
+ * one way to carry a trace, on or off, and in a process that never started tracing too (a test's
+ * in-process API). No global propagator: traceparent is read and written here, the client's validated.
+ */
+export function ensureContextManager(): void {
+  if (contextManaged) return;
+  contextManaged = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
 /** Runs `work` with `active` as the OpenTelemetry context of everything it awaits. */
 export function withContext<T>(active: Context, work: () => T): T {
+  ensureContextManager();
   return context.with(active, work);
 }

@@ -81,6 +81,8 @@ describe('traceSlice', () => {
       },
     });
     expect(apply).toMatchObject({ parentSpanId: first.spanId, kind: OTLP_SPAN_KIND.CLIENT, attributes: { 'db.system.name': 'redis', 'db.namespace': '1', 'evergreen.consumer.records': 2 } });
+    const other = processes.find((span) => span.attributes['messaging.kafka.offset'] === 3)!;
+    expect(apply?.links).toEqual([{ traceId: TRACE, spanId: other.spanId }]);
   });
 
   it('records a dead letter, a failed write attempt and an unfinished slice as failures', async () => {

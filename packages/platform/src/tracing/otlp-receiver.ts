@@ -25,6 +25,8 @@ export interface ReceivedSpan {
   /** 2 is an error (OTLP STATUS_CODE_ERROR). */
   statusCode: number;
   events: string[];
+  /** The spans it links to (a batch's write links the records it holds besides its parent's). */
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 interface OtlpValue {
@@ -48,6 +50,7 @@ interface OtlpSpan {
   attributes?: OtlpAttribute[];
   status?: { code?: number };
   events?: Array<{ name: string }>;
+  links?: Array<{ traceId: string; spanId: string }>;
 }
 interface OtlpExport {
   resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
@@ -83,6 +86,7 @@ export function spansOfExport(body: OtlpExport): ReceivedSpan[] {
         endMs: millisOf(span.endTimeUnixNano),
         statusCode: span.status?.code ?? 0,
         events: (span.events ?? []).map((event) => event.name),
+        links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
       })),
     );
   });

@@ -139,6 +139,42 @@ describe('tracing: a write yields one connected trace across the services', () =
     expectTheWholeWrite(spans, userId);
   });
 
+  it("traces the order service's writes the same way: server, transaction, producer", async () => {
+    const userId = await register();
+    const orders = await spawnService('order-service', {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200', EVERGREEN_ORDER_USERS_GROUP: `${process.env.EVERGREEN_ORDER_USERS_GROUP ?? 'evergreen-e2e-order-service-users'}-tracing-${randomUUID()}` },
+      label: `tracing-orders-${randomUUID()}`,
+    });
+    services.push(orders);
+    const traceId = hex(16);
+    // 422 until the service's replica of the users has the new one.
+    const orderId = await pollUntil(
+      async () => {
+        const response = await fetch(`${orders.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${hex(8)}-01` },
+          body: JSON.stringify({ userId, currency: 'EUR', items: [{ sku: 'tea', quantity: 1, unitPriceCents: 450 }] }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        return response.status === 201 ? ((await response.json()) as { id: string }).id : undefined;
+      },
+      { description: `an order for ${userId}`, timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const spans = await pollUntil(
+      () => {
+        const found = receiver.trace(traceId).filter((span) => span.serviceName === 'order-service');
+        return found.some((span) => span.kind === OTLP_SPAN_KIND.PRODUCER && span.attributes['messaging.kafka.message.key'] === orderId) ? found : undefined;
+      },
+      { description: `the order service's spans of trace ${traceId}`, timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const producer = spans.find((span) => span.kind === OTLP_SPAN_KIND.PRODUCER && span.attributes['messaging.kafka.message.key'] === orderId) as ReceivedSpan;
+    expect(producer).toMatchObject({ name: `send ${process.env.EVERGREEN_TOPIC_PREFIX}.order`, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send' } });
+    const transaction = byId.get(producer.parentSpanId ?? '') as ReceivedSpan;
+    expect(transaction).toMatchObject({ kind: OTLP_SPAN_KIND.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.namespace': process.env.EVERGREEN_ORDERS_PG_DATABASE } });
+    expect(byId.get(transaction.parentSpanId ?? '')).toMatchObject({ kind: OTLP_SPAN_KIND.SERVER, name: 'POST /orders', attributes: { 'http.response.status_code': 201 } });
+  });
+
   it("continues the client's trace when it sent a valid traceparent", async () => {
     const traceId = hex(16);
     const clientSpan = hex(8);

@@ -13,6 +13,7 @@ import { LagTracker, lagAgeProblems } from './lag-age.ts';
 import { byTopic, commitIntervalFromEnv, OffsetCommitter, type OffsetCommitTarget } from './offset-committer.ts';
 import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import { PoisonRecordError } from './poison.ts';
+import { traceSlice, type SliceTrace } from './record-tracing.ts';
 import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
 import type { PendingOperation, Sink } from './sink.ts';
 import { StuckTracker } from './stuck.ts';
@@ -262,16 +263,36 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
   const sliceSize = options.maxRecordsPerApply ?? 1_000;
   const retryOptions = options.retry ?? DEFAULT_BACKOFF;
 
-  /** Decodes, handles and applies one slice of a batch, and dead-letters its poison; resolves once all of it is durable. */
-  async function processSlice(topic: string, partition: number, messages: KafkaMessage[], retrying: (step: string) => RetryHooks): Promise<void> {
+  /**
+   * Decodes, handles and applies one slice of a batch, and dead-letters its poison; resolves once
+   * all of it is durable. `receivedAt`: when the batch arrived, for the records' relay spans.
+   */
+  async function processSlice(topic: string, partition: number, messages: KafkaMessage[], retrying: (step: string) => RetryHooks, receivedAt: number): Promise<void> {
+    const startedAt = Date.now();
     // Decoding is pure, so a transient failure (the registry away) retries the slice from its start.
     const handled = await retryTransient(async () => {
       const results: Handled<Op>[] = [];
       for (const message of messages) results.push(await handleRecord(topic, partition, message));
       return results;
     }, retrying('decode'), retryOptions);
+    // Undefined with tracing off: then no span work at all, per record or per slice.
+    const traced = traceSlice({ topic, partition, groupId: options.groupId, receivedAt }, messages, startedAt, (index) => handled[index]?.kind === 'foreign');
+    try {
+      await completeSlice(topic, partition, handled, retrying, traced);
+    } catch (error) {
+      traced?.end(error);
+      throw error;
+    }
+    traced?.end();
+  }
+
+  /** Applies a decoded slice's operations, dead-letters its poison, and counts the outcomes. */
+  async function completeSlice(topic: string, partition: number, handled: Handled<Op>[], retrying: (step: string) => RetryHooks, traced: SliceTrace | undefined): Promise<void> {
     const operations = handled.flatMap((entry) => (entry.kind === 'operation' ? [entry.operation] : []));
-    const outcomes = await retryTransient(() => sink.apply(operations), retrying('apply'), retryOptions);
+    /** Where each operation's record is in the slice: only needed for its spans. */
+    const recordOf = traced && handled.flatMap((entry, index) => (entry.kind === 'operation' ? [index] : []));
+    const apply = () => sink.apply(operations);
+    const outcomes = await retryTransient(recordOf ? () => traced.apply(recordOf, sink.store, apply) : apply, retrying('apply'), retryOptions);
     const appliedAt = Date.now();
 
     // Counted per slice, not per record: label lookups add up at tens of thousands of records a second.
@@ -282,14 +303,21 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
       const event = (operations[index] as PendingOperation<Op>).event;
       counts[outcome] += 1;
       if (outcome === 'applied') latency.observe(Math.max(0, appliedAt - event.occurredAt) / 1000);
+      if (recordOf) traced.outcome(recordOf[index] as number, outcome, event.eventType);
       if (debug) logger.debug({ topic, partition, offset: event.offset, eventId: event.eventId, eventType: event.eventType, version: event.aggregateVersion, outcome }, 'event applied');
     });
-    for (const entry of handled) {
-      if (entry.kind === 'skip') counts.skipped += 1;
+    // Indexed, not entries(): no pair allocated per record on the hot path.
+    for (let index = 0; index < handled.length; index += 1) {
+      const entry = handled[index] as Handled<Op>;
+      if (entry.kind === 'skip') {
+        counts.skipped += 1;
+        traced?.outcome(index, 'skipped', entry.event.eventType);
+      }
       if (entry.kind !== 'poison') continue;
       // A record of the retry topic goes to the main topic's dead letters again (deadLetterTopic).
       await retryTransient(() => producer.send(deadLetterRecord({ topic, partition, message: entry.message, group: options.groupId }, entry.error)), retrying('dead_letter'), retryOptions);
       counts.dead_lettered += 1;
+      traced?.outcome(index, 'dead_lettered', undefined, entry.error);
       logger.error({ topic, partition, offset: entry.message.offset, eventId: entry.message.headers?.id?.toString(), reason: entry.error.reason, err: entry.error }, 'poison record sent to the dead-letter topic');
     }
     for (const [outcome, count] of Object.entries(counts)) if (count > 0) metrics.records.inc({ consumer: name, topic, outcome }, count);
@@ -299,6 +327,7 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
     const { batch } = payload;
     const { topic, partition } = batch;
     const started = performance.now();
+    const receivedAt = Date.now();
     let paused: (() => void) | undefined;
     /** The first offset of the slice being worked on: where a stuck partition is stuck. */
     let sliceOffset = batch.firstOffset() ?? '0';
@@ -331,7 +360,7 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
         if (!payload.isRunning() || payload.isStale()) return;
         const slice = batch.messages.slice(start, start + sliceSize);
         sliceOffset = (slice[0] as KafkaMessage).offset;
-        await processSlice(topic, partition, slice, retrying);
+        await processSlice(topic, partition, slice, retrying, receivedAt);
         stuck.recovered(topic, partition);
         const last = slice[slice.length - 1] as KafkaMessage;
         payload.resolveOffset(last.offset);

@@ -16,7 +16,7 @@ export type { BackoffOptions } from './backoff.ts';
 export { ConsumerMetrics } from './metrics.ts';
 export type { RecordOutcome } from './metrics.ts';
 export type { ApplyOutcome, PendingOperation, Sink } from './sink.ts';
-export { RedisVersionedSink, DEFAULT_TOMBSTONE_TTL_SECONDS } from './sinks/redis-versioned.ts';
+export { RedisVersionedSink, DEFAULT_TOMBSTONE_TTL_SECONDS, redisStore } from './sinks/redis-versioned.ts';
 export type { VersionedOperation, UpsertOperation, DeleteOperation } from './sinks/redis-versioned.ts';
 export { PostgresInboxSink, inboxMigrations } from './sinks/postgres-inbox.ts';
 export type { InboxOperation } from './sinks/postgres-inbox.ts';

@@ -1,4 +1,5 @@
 import type { ConsumedEvent } from './event.ts';
+import type { StoreFacts } from '@evergreen/platform';
 
 /** What the store did with one operation: wrote it, or found it already had that version or newer. */
 export type ApplyOutcome = 'applied' | 'stale';
@@ -23,4 +24,6 @@ export interface Sink<Op> {
    * marker expires; an inbox does not). The consumer checks its compacted topics against it.
    */
   readonly deletionMemorySeconds?: number;
+  /** The store, as the span of each write names it (db.system.name, db.namespace); see docs/tracing.md. */
+  readonly store?: StoreFacts;
 }

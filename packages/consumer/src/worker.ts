@@ -1,5 +1,5 @@
 import { AvroSerde } from '@evergreen/avro-serde';
-import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, type Logger, type StackConfig } from '@evergreen/platform';
+import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, processMetricsRegistry, startOpsServer, startTracing, stopTracing, type Logger, type StackConfig } from '@evergreen/platform';
 import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
 import { consumerHealth, watchLiveness, type ConsumerHealth } from './health.ts';
@@ -41,6 +41,8 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
+  // No record or request before the tracer provider is in place (a malformed OTEL_* fails here).
+  await tracingStarted;
   const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
   const health: ConsumerHealth = {
     notLiveBecause: consumerOnly.notLiveBecause,
@@ -69,6 +71,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       // Before the resources: an API answers what is in flight while its pool is still open.
       await server.close();
       await options.closeResources();
+      // The last records' spans, still in the batch, are exported before the exit.
+      await stopTracing().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (error) {
@@ -82,6 +86,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await consumer.start();
 }
 
+/** Tracing as workerContext started it; runWorker waits for it before the process takes work. */
+let tracingStarted: Promise<unknown> = Promise.resolve();
+
 /** What every worker process starts from. */
 export interface WorkerContext {
   config: StackConfig;
@@ -91,11 +98,15 @@ export interface WorkerContext {
   serde: AvroSerde;
 }
 
-/** Also makes an error nobody handled end the process (logged fatally, exit non-zero) rather than leave a zombie. */
+/**
+ * Also makes an error nobody handled end the process (logged fatally, exit non-zero) rather than
+ * leave a zombie, and starts tracing as `name` (docs/tracing.md); runWorker flushes it on shutdown.
+ */
 export function workerContext(name: string): WorkerContext {
   const config = loadStackConfig();
   const registry = processMetricsRegistry();
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
+  tracingStarted = startTracing({ serviceName: name, logger });
   return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf } from '@evergreen/event-catalog';
-import { activeTraceContext, aggregateTopic, readMigrations, type Migration, type StackConfig } from '@evergreen/platform';
+import { activeTraceparent, aggregateTopic, contextOf, inSpan, messagingAttributes, readMigrations, SpanKind, type Migration, type StackConfig } from '@evergreen/platform';
 
 /** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
 export interface Queryable {
@@ -21,7 +21,10 @@ export interface OutboxEvent {
   data: Record<string, unknown> | null;
   /** Defaults to a fresh UUID; becomes the `id` header, the consumers' deduplication key. */
   eventId?: string;
-  /** W3C traceparent to carry as the `traceparent` header; defaults to the active trace context, if any. */
+  /**
+   * W3C traceparent of the work that caused the event; defaults to the active trace context, if
+   * any. With tracing on, the row carries the traceparent of the event's PRODUCER span, its child.
+   */
   traceContext?: string;
 }
 
@@ -84,12 +87,24 @@ export function createOutbox(options: OutboxOptions): Outbox {
     async publish(tx, event) {
       const { topic, payload } = await encodePayload(options, event);
       const eventId = event.eventId ?? randomUUID();
-      await tx.query(
-        'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion, tracingspancontext) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion, event.traceContext ?? activeTraceContext() ?? null],
-      );
-      if (!options.keepRows) await tx.query('DELETE FROM outbox WHERE id = $1', [eventId]);
-      return { eventId, topic };
+      // The send to Kafka is the relay's, after the commit; this span is where the message is
+      // made, and its context, stored in the row, is the parent of every consumer's work on it.
+      const send = {
+        name: `send ${topic}`,
+        kind: SpanKind.PRODUCER,
+        attributes: messagingAttributes('send', { topic, messageId: eventId, key: event.aggregateId }),
+        ...(event.traceContext !== undefined && { parent: contextOf(event.traceContext) }),
+      };
+      return inSpan(send, async (span) => {
+        // With tracing off there is no span: the row carries the caller's context as it is.
+        const traceparent = span === undefined && event.traceContext !== undefined ? event.traceContext : activeTraceparent();
+        await tx.query(
+          'INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, aggregateversion, tracingspancontext) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [eventId, event.aggregateType, event.aggregateId, event.eventType, payload, event.aggregateVersion, traceparent ?? null],
+        );
+        if (!options.keepRows) await tx.query('DELETE FROM outbox WHERE id = $1', [eventId]);
+        return { eventId, topic };
+      });
     },
   };
 }

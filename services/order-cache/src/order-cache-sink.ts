@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { DEFAULT_TOMBSTONE_TTL_SECONDS, type ApplyOutcome, type PendingOperation, type Sink } from '@evergreen/consumer';
+import { DEFAULT_TOMBSTONE_TTL_SECONDS, redisStore, type ApplyOutcome, type PendingOperation, type Sink } from '@evergreen/consumer';
+import type { StoreFacts } from '@evergreen/platform';
 import { orderKey, userOrdersDeletedKey, userOrdersKey } from './keys.ts';
 
 /** An order's state at a version, and its place in its user's order ids. */
@@ -75,6 +76,10 @@ export class OrderCacheSink implements Sink<OrderCacheOperation> {
 
   async probe(): Promise<void> {
     await this.redis.ping();
+  }
+
+  get store(): StoreFacts {
+    return redisStore(this.redis);
   }
 
   get deletionMemorySeconds(): number {

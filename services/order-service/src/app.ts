@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { AllowedMethods, errorHandler, notFoundHandler, problem, RETRY_AFTER_SECONDS, sendProblem } from '@evergreen/http-problem';
+import { AllowedMethods, errorHandler, notFoundHandler, problem, RETRY_AFTER_SECONDS, runTraced, sendProblem, traceRequests } from '@evergreen/http-problem';
 import type { Outbox } from '@evergreen/outbox';
 import { cancelOrder, OrderAlreadyCancelledError, OrderNotFoundError, placeOrder, readOrder, UnknownUserError, type OrderInput } from './orders/orders.ts';
 
@@ -58,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  traceRequests(app);
 
   app.get('/health', async (_request, reply) => {
     const dead = options.notLiveBecause();
@@ -72,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.post<{ Body: OrderInput }>('/orders', { schema: { body: placeOrderSchema } }, async (request, reply) => {
     try {
-      const order = await placeOrder(pool, outbox, request.body);
+      const order = await runTraced(request, () => placeOrder(pool, outbox, request.body));
       return reply.code(201).header('location', `/orders/${order.id}`).send(order);
     } catch (error) {
       if (!(error instanceof UnknownUserError)) throw error;
@@ -91,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.post<{ Params: { id: string } }>('/orders/:id/cancel', { schema: { params: orderIdParams } }, async (request, reply) => {
     try {
-      return await cancelOrder(pool, outbox, request.params.id);
+      return await runTraced(request, () => cancelOrder(pool, outbox, request.params.id));
     } catch (error) {
       if (error instanceof OrderNotFoundError) return sendProblem(reply, problem(404, 'order-not-found', 'No such order', error.message));
       if (error instanceof OrderAlreadyCancelledError) return sendProblem(reply, problem(409, 'order-cancelled', 'Order already cancelled', error.message));

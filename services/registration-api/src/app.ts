@@ -7,7 +7,7 @@ import type { Outbox } from '@evergreen/outbox';
 import { ApiMetrics } from './http/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { trimStrings } from './http/trim-strings.ts';
-import { AllowedMethods, errorHandler, notFoundHandler, RETRY_AFTER_SECONDS } from '@evergreen/http-problem';
+import { AllowedMethods, errorHandler, notFoundHandler, RETRY_AFTER_SECONDS, traceRequests } from '@evergreen/http-problem';
 import { readUserRoutes } from './routes/read-user.ts';
 import { problemSchema, userSchema } from './routes/user-schemas.ts';
 import { userRoutes, type IdempotencyOptions } from './routes/users.ts';
@@ -50,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  traceRequests(app);
   app.addSchema(userSchema);
   app.addSchema(problemSchema);
 

@@ -1,7 +1,7 @@
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
 import { Redis } from 'ioredis';
-import { ConfigError, createLogger, createPool, exitOnFatalErrors, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { ConfigError, createLogger, createPool, exitOnFatalErrors, loadStackConfig, startTracing, type StackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
 import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
@@ -16,6 +16,8 @@ try {
   process.exit(78);
 }
 const logger = createLogger('registration-api', config.logLevel);
+// Spans exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise off, at no cost (docs/tracing.md).
+const tracing = await startTracing({ serviceName: 'registration-api', logger });
 // An error nobody handled ends the process (logged fatally, exit non-zero) for the supervisor to
 // restart it, rather than leaving it half-working.
 exitOnFatalErrors(logger);
@@ -38,6 +40,8 @@ const shutdown = async (signal: string) => {
   await app.close();
   await pool.end();
   redis.disconnect();
+  // The last requests' spans, still in the batch, are exported before the exit.
+  await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last spans'));
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -47,11 +47,14 @@ describe('two consumer groups on the user topic', () => {
       const found = await activityOf(id);
       return found.length >= 3 ? found : undefined;
     }, { description: `three activity rows for ${id}`, timeoutMs: 30_000, intervalMs: 100 });
+    // A write without a client traceparent gets a trace of its own (docs/tracing.md), one per request.
+    const ownTrace = expect.stringMatching(/^(?!4bf92f3577b34da6a3ce929d0e0e4736)[0-9a-f]{32}$/);
     expect(rows).toEqual([
       { event_id: records[0]?.headers.id, event_type: 'UserRegistered', version: '1', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' },
-      { event_id: records[1]?.headers.id, event_type: 'UserProfileUpdated', version: '2', trace_id: null },
-      { event_id: records[2]?.headers.id, event_type: 'UserDeleted', version: '3', trace_id: null },
+      { event_id: records[1]?.headers.id, event_type: 'UserProfileUpdated', version: '2', trace_id: ownTrace },
+      { event_id: records[2]?.headers.id, event_type: 'UserDeleted', version: '3', trace_id: ownTrace },
     ]);
+    expect(rows[1]?.trace_id).not.toBe(rows[2]?.trace_id);
 
     // The populator, in its own group, saw the same three: the entry is the deletion's marker.
     const marker = await pollUntil(async () => {

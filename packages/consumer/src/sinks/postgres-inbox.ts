@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { readMigrations, withTransaction, type Migration } from '@evergreen/platform';
+import { postgresStoreOf, readMigrations, withTransaction, type Migration, type StoreFacts } from '@evergreen/platform';
 import type { ApplyOutcome, PendingOperation, Sink } from '../sink.ts';
 
 /** A write into the projection's own tables, inside the transaction that also records the event in the inbox. */
@@ -46,6 +46,10 @@ export class PostgresInboxSink implements Sink<InboxOperation> {
 
   async probe(): Promise<void> {
     await this.pool.query('SELECT 1');
+  }
+
+  get store(): StoreFacts {
+    return postgresStoreOf(this.pool);
   }
 }
 

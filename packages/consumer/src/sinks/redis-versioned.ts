@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { StoreFacts } from '@evergreen/platform';
 import type { ApplyOutcome, PendingOperation, Sink } from '../sink.ts';
 
 /** Writes a Redis hash if `version` is newer than the stored one. */
@@ -112,4 +113,14 @@ export class RedisVersionedSink implements Sink<VersionedOperation> {
   get deletionMemorySeconds(): number {
     return this.tombstoneTtlSeconds;
   }
+
+  get store(): StoreFacts {
+    return redisStore(this.redis);
+  }
+}
+
+/** A Redis client's store, for the spans of its writes. */
+export function redisStore(redis: Redis): StoreFacts {
+  const { host, port, db } = redis.options;
+  return { system: 'redis', namespace: String(db ?? 0), serverAddress: host, serverPort: port };
 }

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { PostgresSettings } from '../config/stack-config.ts';
 import type { Logger } from '../logger/logger.ts';
 import { isClientSideTimeout } from './errors.ts';
+import { databaseAttributes, type StoreFacts } from '../tracing/semantics.ts';
+import { inChildSpan, SpanKind, type SpanSpec } from '../tracing/spans.ts';
 
 /**
  * A client checked out of a pool, guarded for the time it is out. pg emits 'error' on a client
@@ -63,8 +65,31 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   }
 }
 
-/** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK (and rethrow) when it throws. */
+/**
+ * Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK (and rethrow) when it throws.
+ * Inside a trace (a request, a consumed record) the transaction is a span of its own.
+ */
 export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inChildSpan(() => transactionSpan(pool), () => runTransaction(pool, work));
+}
+
+/** The database a pool connects to, as spans name it. */
+export function postgresStoreOf(pool: pg.Pool): StoreFacts {
+  // A test's stand-in pool may have no options.
+  const { database, host, port } = (pool.options as pg.PoolOptions | undefined) ?? {};
+  return { system: 'postgresql', namespace: database, serverAddress: host, serverPort: port };
+}
+
+function transactionSpan(pool: pg.Pool): SpanSpec {
+  const store = postgresStoreOf(pool);
+  return {
+    name: `transaction ${store.namespace ?? 'postgresql'}`,
+    kind: SpanKind.CLIENT,
+    attributes: databaseAttributes({ ...store, operation: 'transaction' }),
+  };
+}
+
+async function runTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const checkedOut = await checkOutClient(pool);
   const client = checkedOut.client;
   try {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseTraceparent, withTraceContext, withTransaction } from '@evergreen/platform';
+import { withTransaction } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
-import { problem, sendProblem, type Problem } from '@evergreen/http-problem';
+import { problem, runTraced, sendProblem, type Problem } from '@evergreen/http-problem';
 import { deleteUserIn, updateProfileIn, type ProfileChanges } from '../users/change-user.ts';
 import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/user-aggregate';
 import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';
@@ -10,9 +10,6 @@ import type { ApiMetrics } from '../http/metrics.ts';
 import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
 import { etag, idempotencyHeaders, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
-
-/** Runs a write with the caller's W3C trace context active, so the outbox carries it to the consumers. */
-const traced = <T>(request: FastifyRequest, work: () => Promise<T>) => withTraceContext(parseTraceparent(request.headers.traceparent), work);
 
 /** The version in an If-Match header, or undefined when absent; a header that is no version of ours is a client error. */
 function expectedVersion(header: string | undefined): number | undefined | Problem {
@@ -96,7 +93,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
     if (key === undefined) {
       let answer: Answer;
       try {
-        answer = await traced(request, () => withTransaction(pool, write.perform));
+        answer = await runTraced(request, () => withTransaction(pool, write.perform));
       } catch (error) {
         const refusal = write.refuse(error);
         if (!refusal) throw error;
@@ -108,7 +105,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
 
     const path = request.url.split('?')[0] ?? request.url;
     const fingerprint = requestFingerprint({ method: request.method, path, body: request.body, ifMatch: request.headers['if-match'] });
-    const outcome = await traced(request, () => keys.execute({ key, fingerprint, method: request.method, path }, write));
+    const outcome = await runTraced(request, () => keys.execute({ key, fingerprint, method: request.method, path }, write));
     switch (outcome.kind) {
       case 'executed':
         written(outcome.answer);

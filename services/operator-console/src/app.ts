@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
@@ -15,8 +15,8 @@ export interface AppOptions {
   logger: Logger;
 }
 
-/** The page and its script, read once: they ship beside src/ and dist/ alike. */
-const PUBLIC = new URL('../public/', import.meta.url);
+/** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
+const PUBLIC = [new URL('./public/', import.meta.url), new URL('../public/', import.meta.url)].find((url) => existsSync(url)) ?? new URL('../public/', import.meta.url);
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
@@ -71,6 +71,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const body = readFileSync(new URL(asset.file, PUBLIC), 'utf8');
     app.get(path, async (_request, reply) => reply.type(asset.type).header('cache-control', 'no-cache').send(body));
   }
+
+  // The page answers whatever its sources do: alive and ready once it listens.
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async () => ({ status: 'ready' }));
 
   const readFailed = (reply: FastifyReply, what: string, error: unknown) =>
     sendProblem(reply, problem(502, 'source-unavailable', 'Source unavailable', `could not read ${what}: ${(error as Error).message}`));

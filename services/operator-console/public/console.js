@@ -127,7 +127,9 @@ function drawLatency(series) {
   const left = 52;
   const bottom = 22;
   const now = Date.now();
-  const from = now - 15 * 60_000;
+  // The last 15 minutes at most; less while the console has not seen that much, so early points spread out.
+  const oldest = Math.min(now, ...series.flatMap((entry) => entry.points.map((point) => point.atMs)));
+  const from = Math.max(now - 15 * 60_000, Math.min(now - 60_000, oldest - 5_000));
   const values = series.flatMap((entry) => entry.points.flatMap((point) => [point.p50Seconds, point.p99Seconds])).filter((value) => value !== null);
   const top = Math.max(0.01, ...values) * 1.1;
   const x = (atMs) => left + ((atMs - from) / (now - from)) * (width - left - 8);
@@ -139,18 +141,25 @@ function drawLatency(series) {
   for (const fraction of [0, 0.5, 1]) {
     chart.append(svg('text', { x: 4, y: y(top * fraction) + 4 }, seconds(top * fraction)));
   }
-  chart.append(svg('text', { x: left, y: height - 4 }, '−15 min'));
+  chart.append(svg('text', { x: left, y: height - 4 }, `−${Math.round((now - from) / 60_000)} min`));
   chart.append(svg('text', { x: width - 30, y: height - 4 }, 'now'));
   series.forEach((entry, index) => {
     const colour = COLOURS[index % COLOURS.length];
     for (const [field, dash] of [['p50Seconds', ''], ['p99Seconds', '5 4']]) {
       const points = entry.points.filter((point) => point[field] !== null && point.atMs >= from).map((point) => `${x(point.atMs).toFixed(1)},${y(point[field]).toFixed(1)}`);
       if (points.length > 0) chart.append(svg('polyline', { points: points.join(' '), fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }));
+      // A dot per point, so an interval alone between quiet ones still shows.
+      for (const point of points) {
+        const [cx, cy] = point.split(',');
+        chart.append(svg('circle', { cx, cy, r: 2.5, fill: colour }));
+      }
     }
-    const last = entry.points.at(-1);
-    chart.append(svg('text', { x: left + 8, y: 14 + index * 14, fill: colour }, `${entry.consumer}: p50 ${seconds(last?.p50Seconds)}, p99 ${seconds(last?.p99Seconds)}`));
+    // The newest interval in which records were applied: a quiet one has no percentiles.
+    const last = entry.points.filter((point) => point.count > 0).at(-1);
+    const legend = last ? `p50 ${seconds(last.p50Seconds)}, p99 ${seconds(last.p99Seconds)} (${last.count} records, ${new Date(last.atMs).toLocaleTimeString()})` : 'nothing applied in the last 15 minutes';
+    chart.append(svg('text', { x: left + 8, y: 14 + index * 14, fill: colour, 'data-consumer': entry.consumer }, `${entry.consumer}: ${legend}`));
   });
-  if (series.length === 0) chart.append(svg('text', { x: left + 8, y: 20 }, 'no latency yet: the first points come one sample (5 s) after a consumer was reached'));
+  if (series.length === 0) chart.append(svg('text', { x: left + 8, y: 20 }, 'no latency yet: a point comes with each reading of the consumers after the first'));
   document.querySelector('#latency-chart').replaceChildren(chart);
 }
 

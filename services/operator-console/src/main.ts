@@ -5,15 +5,12 @@ import { ConsumerSampler } from './consumer-sampler.ts';
 import { liveSources } from './live-sources.ts';
 import { serviceEndpoints, SERVICES_VARIABLE } from './services.ts';
 
-/** How often the consumers' /metrics are read: each reading is one point of the latency chart. */
-const SAMPLE_INTERVAL_MS = 5_000;
-
 const config = loadStackConfig();
 const logger = createLogger('operator-console', config.logLevel);
 const token = process.env[TOKEN_VARIABLE]?.trim() || undefined;
 const services = serviceEndpoints(config, process.env[SERVICES_VARIABLE]);
 const sampler = new ConsumerSampler(services);
-sampler.start(SAMPLE_INTERVAL_MS, (error) => logger.warn({ err: error }, 'reading the consumers failed'));
+sampler.start(config.console.sampleIntervalMs, (error) => logger.warn({ err: error }, 'reading the consumers failed'));
 const sources = liveSources({ config, services, sampler });
 const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger });
 app.addHook('onClose', async () => {

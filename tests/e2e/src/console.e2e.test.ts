@@ -67,7 +67,8 @@ describe('the operator console in a browser', () => {
     const populator = await spawnPopulator({ prefix: scratch.prefix, groupId });
     running.push(populator);
     const operatorConsole = await spawnService('operator-console', {
-      env: { EVERGREEN_TOPIC_PREFIX: scratch.prefix, EVERGREEN_CONSOLE_TOKEN: token, EVERGREEN_CONSOLE_SERVICES: `cache-populator=${populator.url}` },
+      // A reading of the consumers every second, so the chart has points within the test.
+      env: { EVERGREEN_TOPIC_PREFIX: scratch.prefix, EVERGREEN_CONSOLE_TOKEN: token, EVERGREEN_CONSOLE_SERVICES: `cache-populator=${populator.url}`, EVERGREEN_CONSOLE_SAMPLE_INTERVAL_MS: '1000' },
       label: groupId,
     });
     running.push(operatorConsole);
@@ -145,6 +146,20 @@ describe('the operator console in a browser', () => {
     const entry = await cacheEntryAt(redis, userKey(userId), 2);
     expect(entry).toMatchObject({ version: '2', name: 'Fixed by a replay', eventId: updateId });
     await screenshot(page, 'dead-letter-replayed');
+  });
+
+  it("charts the commit → cache latency, the rate and each partition's lag of the records that flow", async () => {
+    const legend = page.locator('#latency-chart text[data-consumer="cache-populator"]');
+    // A few batches over a few readings, so several intervals have records in them.
+    for (let batch = 0; batch < 4; batch += 1) {
+      await scratch.produce(Array.from({ length: 25 }, () => ({ userId: randomUUID(), version: 1, eventType: 'UserRegistered' as const, name: 'Flowing' })));
+      await pollUntil(async () => ((await legend.count()) === 1 ? ((await legend.textContent()) ?? '').includes('records') : false), { description: 'a latency point on the chart', timeoutMs: 30_000, intervalMs: 250 });
+    }
+    await scratch.waitUntilCaughtUp(groupId);
+    expect(await legend.textContent()).toMatch(/^cache-populator: p50 \d+(\.\d)? m?s, p99 \d+(\.\d)? m?s \(\d+ records, /);
+    expect(await page.locator('#latency-chart polyline').count()).toBeGreaterThanOrEqual(2);
+    await pollUntil(async () => ((await page.textContent('#partitions tbody')) ?? '').includes(scratch.topic), { description: `the lag of ${scratch.topic} on the page`, timeoutMs: 30_000, intervalMs: 250 });
+    expect(await page.textContent('#rates tbody')).toContain('cache-populator');
   });
 
   it('shows a stopped connector red, until it runs again', async () => {

@@ -68,7 +68,7 @@ export interface StackConfig {
   /** services/relay-monitor: its ops port, how often it polls, how long the slot may be missing or inactive before /ready fails. */
   relayMonitor: { port: number; pollIntervalMs: number; slotGraceMs: number };
   /** services/operator-console: where its page listens (loopback unless told otherwise). */
-  console: { host: string; port: number; url: string };
+  console: { host: string; port: number; url: string; sampleIntervalMs: number };
   logLevel: string;
   versions: PinnedVersions;
 }
@@ -233,6 +233,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       host: text('EVERGREEN_CONSOLE_HOST'),
       port: port('EVERGREEN_CONSOLE_PORT'),
       url: `http://${text('EVERGREEN_CONSOLE_HOST')}:${port('EVERGREEN_CONSOLE_PORT')}`,
+      sampleIntervalMs: positiveInt('EVERGREEN_CONSOLE_SAMPLE_INTERVAL_MS'),
     },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {

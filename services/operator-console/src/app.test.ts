@@ -51,9 +51,9 @@ afterEach(async () => {
   app = undefined;
 });
 
-function start(options: { token?: string | undefined; sources?: ConsoleSources } = {}) {
+function start(options: { token?: string | undefined; sources?: ConsoleSources; bindHost?: string } = {}) {
   const fake = fakeSources();
-  app = buildApp({ sources: options.sources ?? fake.sources, token: 'token' in options ? options.token : TOKEN, logger: createLogger('console-test', 'silent') });
+  app = buildApp({ sources: options.sources ?? fake.sources, token: 'token' in options ? options.token : TOKEN, logger: createLogger('console-test', 'silent'), bindHost: options.bindHost ?? '127.0.0.1' });
   return { app, calls: fake.calls };
 }
 
@@ -83,6 +83,17 @@ describe('the page and the read-only endpoints', () => {
     const bad = await app.inject({ method: 'GET', url: '/api/dead-letters?aggregate=User!' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'aggregate' })]);
+  });
+
+  it('answers only to loopback host names while it listens on loopback (no DNS rebinding), to any when told to listen wider', async () => {
+    const { app } = start();
+    for (const host of ['127.0.0.1:3006', 'localhost:3006', '[::1]:3006']) expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host } })).statusCode).toBe(200);
+    const rebound = await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'attacker.example:3006' } });
+    expect(rebound.statusCode).toBe(421);
+    expect(rebound.json().detail).toContain('Host attacker.example:3006');
+    await app.close();
+    const wide = start({ bindHost: '0.0.0.0' }).app;
+    expect((await wide.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal:3006' } })).statusCode).toBe(200);
   });
 
   it('says which source could not be read, as a problem', async () => {

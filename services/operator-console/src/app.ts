@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
 import type { Logger } from '@evergreen/platform';
-import { actionGuard } from './action-guard.ts';
+import { actionGuard, isLoopback, loopbackHostGuard } from './action-guard.ts';
 import type { ConsoleSources } from './sources.ts';
 
 export interface AppOptions {
@@ -13,6 +13,8 @@ export interface AppOptions {
   /** Who holds the token, for the action log (EVERGREEN_CONSOLE_OPERATOR); the client's address otherwise. */
   operator?: string;
   logger: Logger;
+  /** Where it listens (EVERGREEN_CONSOLE_HOST); on loopback, requests for another Host name are refused. */
+  bindHost: string;
 }
 
 /** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
@@ -56,6 +58,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
   app.setErrorHandler(errorHandler);
+  if (isLoopback(options.bindHost)) app.addHook('onRequest', loopbackHostGuard());
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
   // The page polls every few seconds: its reads are logged only when they go wrong; actions always are.

@@ -12,7 +12,7 @@ const services = serviceEndpoints(config, process.env[SERVICES_VARIABLE]);
 const sampler = new ConsumerSampler(services);
 sampler.start(config.console.sampleIntervalMs, (error) => logger.warn({ err: error }, 'reading the consumers failed'));
 const sources = liveSources({ config, services, sampler });
-const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger });
+const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger, bindHost: config.console.host });
 app.addHook('onClose', async () => {
   sampler.stop();
   await sources.close();

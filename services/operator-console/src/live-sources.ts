@@ -98,6 +98,15 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
   };
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
   let consistency: ConsistencyContext | undefined;
+  /** verify's and repair's connections, opened on first use; a database or cache that goes away must not crash the console. */
+  const consistencyOf = (): ConsistencyContext => {
+    if (!consistency) {
+      consistency = consistencyContext(config, eventCatalog);
+      consistency.pool.on('error', () => undefined);
+      consistency.redis.on('error', () => undefined);
+    }
+    return consistency;
+  };
   const drift: DriftView = { last: null, running: null };
   const [usersRelay] = relays;
 
@@ -115,13 +124,13 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
     if (drift.running) throw new RefusedError(`a ${drift.running} is running; wait for it to finish`);
     drift.running = action;
     try {
-      consistency ??= consistencyContext(config, eventCatalog);
+      const context = consistencyOf();
       const graceMs = config.consistency.verifyGraceMs;
       if (action === 'verify') {
-        const reports = await verify(consistency.source, consistency.projections, { graceMs });
+        const reports = await verify(context.source, context.projections, { graceMs });
         drift.last = { action, finishedAt: new Date().toISOString(), reports: reports.map(reportView) };
       } else {
-        const run = await repairAndVerify(consistency, consistency.projections, { graceMs, timeoutMs: REPAIR_TIMEOUT_MS });
+        const run = await repairAndVerify(context, context.projections, { graceMs, timeoutMs: REPAIR_TIMEOUT_MS });
         drift.last = {
           action,
           finishedAt: new Date().toISOString(),
@@ -144,8 +153,7 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
           return 'up';
         }),
         probeComponent('stack', 'Redis', `${config.redis.host}:${config.redis.port}`, async () => {
-          consistency ??= consistencyContext(config, eventCatalog);
-          const redis: Redis = consistency.redis;
+          const redis: Redis = consistencyOf().redis;
           return (await redis.ping()) === 'PONG' ? 'up' : 'unexpected answer';
         }),
         probeComponent('stack', 'Kafka', config.kafka.brokers.join(','), async () => {

@@ -87,6 +87,13 @@ describe('LatencySeries', () => {
     expect(populator?.points).toEqual([{ atMs: 6_000, count: 100, p50Seconds: expect.closeTo(0.055, 10), p99Seconds: expect.closeTo(0.0991, 10) }]);
   });
 
+  it("counts a consumer whose histogram appears after the console's first reading from nothing: its first records are this interval's", () => {
+    const series = new LatencySeries(60_000);
+    series.record(1_000, new Map());
+    series.record(2_000, reading(3, 4));
+    expect(series.series()).toEqual([{ consumer: 'cache-populator', points: [{ atMs: 2_000, count: 4, p50Seconds: expect.closeTo(0.00667, 4), p99Seconds: expect.closeTo(0.0964, 10) }] }]);
+  });
+
   it('says an interval without observations has no percentiles, and forgets points past the window', () => {
     const series = new LatencySeries(10_000);
     series.record(0, reading(1, 1));

@@ -15,13 +15,18 @@ export class LatencySeries {
 
   constructor(private readonly windowMs: number = SERIES_WINDOW_MS) {}
 
+  private readings = 0;
+
   /** A reading of every consumer's histogram taken at `atMs`. */
   record(atMs: number, histograms: ReadonlyMap<string, Bucket[]>): void {
+    this.readings += 1;
     for (const [consumer, buckets] of histograms) {
       const before = this.last.get(consumer);
       this.last.set(consumer, buckets);
-      // The first reading holds everything since the service started: no interval to speak of.
-      if (!before) continue;
+      // The console's first reading holds everything since each service started: no interval to
+      // speak of. A histogram that appears later was first observed since the reading before: all of
+      // it belongs to this interval (bucketDelta from nothing).
+      if (!before && this.readings === 1) continue;
       const delta = bucketDelta(before, buckets);
       const series = this.points.get(consumer) ?? [];
       series.push({ atMs, count: delta[delta.length - 1]?.count ?? 0, p50Seconds: quantile(delta, 0.5) ?? null, p99Seconds: quantile(delta, 0.99) ?? null });

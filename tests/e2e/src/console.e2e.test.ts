@@ -49,6 +49,7 @@ describe('the operator console in a browser', () => {
   let browser: Browser;
   let page: Page;
   let consoleUrl: string;
+  let populator: ServiceProcess;
 
   beforeAll(async () => {
     await scratch.create();
@@ -64,7 +65,7 @@ describe('the operator console in a browser', () => {
     await old.stop();
     old = undefined;
 
-    const populator = await spawnPopulator({ prefix: scratch.prefix, groupId });
+    populator = await spawnPopulator({ prefix: scratch.prefix, groupId });
     running.push(populator);
     const operatorConsole = await spawnService('operator-console', {
       // A reading of the consumers every second, so the chart has points within the test.
@@ -103,6 +104,10 @@ describe('the operator console in a browser', () => {
     }
     for (const row of rows) expect(row.text).toContain('✔');
     expect(await page.textContent('#components-summary')).toContain(`all ${rows.length} healthy`);
+    // The relay: each of the namespace's connectors relaying, with its slot's lag and WAL status.
+    const relay = page.locator(`#relay tr[data-connector="${config.connect.connectorName}"]`);
+    expect(await relay.getAttribute('data-relaying')).toBe('true');
+    expect(await relay.textContent()).toMatch(/relaying.*\d+(\.\d)? (B|KiB|MiB).*(reserved|extended)/);
     await screenshot(page, 'components-green');
   });
 
@@ -150,10 +155,23 @@ describe('the operator console in a browser', () => {
 
   it("charts the commit → cache latency, the rate and each partition's lag of the records that flow", async () => {
     const legend = page.locator('#latency-chart text[data-consumer="cache-populator"]');
-    // A few batches over a few readings, so several intervals have records in them.
-    for (let batch = 0; batch < 4; batch += 1) {
-      await scratch.produce(Array.from({ length: 25 }, () => ({ userId: randomUUID(), version: 1, eventType: 'UserRegistered' as const, name: 'Flowing' })));
-      await pollUntil(async () => ((await legend.count()) === 1 ? ((await legend.textContent()) ?? '').includes('records') : false), { description: 'a latency point on the chart', timeoutMs: 30_000, intervalMs: 250 });
+    const legendText = async () => ((await legend.count()) === 1 ? ((await legend.textContent()) ?? '') : '');
+    // Records in several intervals: each round produces until the chart has a newer point with records in it.
+    for (let round = 0; round < 3; round += 1) {
+      const before = await legendText();
+      await pollUntil(
+        async () => {
+          await scratch.produce(Array.from({ length: 25 }, () => ({ userId: randomUUID(), version: 1, eventType: 'UserRegistered' as const, name: 'Flowing' })));
+          const now = await legendText();
+          return now.includes('records') && now !== before;
+        },
+        { description: 'a new latency point on the chart', timeoutMs: 30_000, intervalMs: 1_500 },
+      ).catch(async (error: Error) => {
+        await screenshot(page, 'latency-missing');
+        const sampled = await (await fetch(`${consoleUrl}/api/consumers`)).text();
+        const exported = (await populator.metrics()).split('\n').filter((line) => line.startsWith('evergreen_consumer_commit_to_apply_seconds_count') || line.startsWith('evergreen_consumer_records_total'));
+        throw new Error(`${error.message}; the console sampled ${sampled}; the populator exports ${exported.join(' | ')}`);
+      });
     }
     await scratch.waitUntilCaughtUp(groupId);
     expect(await legend.textContent()).toMatch(/^cache-populator: p50 \d+(\.\d)? m?s, p99 \d+(\.\d)? m?s \(\d+ records, /);
@@ -167,12 +185,16 @@ describe('the operator console in a browser', () => {
     const connectorUrl = `${config.connect.url}/connectors/${encodeURIComponent(connector)}`;
     await connectRequest(`${connectorUrl}/pause`, 'PUT');
     try {
+      // Read now rather than at the next refresh: the paused connector holds up the namespace's other suites.
+      await page.reload();
       const row = await pollUntil(
         async () => (await componentRows(page)).find((candidate) => candidate.name === connector && !candidate.healthy && candidate.text.includes('PAUSED')),
         { description: `${connector} to show red and PAUSED on the page`, timeoutMs: 60_000, intervalMs: 500 },
       );
       expect(row.text).toContain('✘');
       expect(await page.textContent('#components-summary')).toContain('not healthy');
+      await pollUntil(async () => (await page.getAttribute(`#relay tr[data-connector="${connector}"]`, 'data-relaying')) === 'false', { description: 'the relay to show not relaying', timeoutMs: 30_000, intervalMs: 250 });
+      expect(await page.textContent(`#relay tr[data-connector="${connector}"]`)).toContain('PAUSED');
       await screenshot(page, 'connector-paused');
     } finally {
       // The other suites need the tests' connector: it runs again before this test ends.

@@ -84,9 +84,9 @@ async function restart(target) {
   if (!confirm(`Restart ${what}?`)) return;
   try {
     await act(`/api/connectors/${encodeURIComponent(target.connector)}/restart`, target.task === undefined ? {} : { task: target.task });
-    setStatus('#updated', true, `restarted ${what}`);
+    setStatus('#restart-result', true, `restarted ${what}`);
   } catch (error) {
-    setStatus('#updated', false, `restart of ${what}: ${error.message}`);
+    setStatus('#restart-result', false, `restart of ${what}: ${error.message}`);
   }
   void loadComponents().catch((error) => showError('#components', error));
 }

@@ -1,10 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { problem, sendProblem } from '@evergreen/http-problem';
+import { problem, sendProblem, type Problem } from '@evergreen/http-problem';
+
+/** The part of a logger the guard writes to. */
+export interface RefusalLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 export interface ActionGuardOptions {
   /** EVERGREEN_CONSOLE_TOKEN: undefined leaves the console read-only. */
   token: string | undefined;
+  /** Where each refusal is logged, like the actions taken (the console's logger). */
+  logger: RefusalLog;
 }
 
 /** The variable that enables the console's actions. */
@@ -65,25 +72,29 @@ function bearerOf(request: FastifyRequest): string | undefined {
  * travels in a header the page sets, never a cookie, so a foreign page cannot make a browser send it.
  */
 export function actionGuard(options: ActionGuardOptions) {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, body: Problem): void => {
+    options.logger.warn({ who: { address: request.ip }, action: { kind: `${request.method} ${request.url}` }, result: 'refused', status: body.status, reason: body.detail }, 'console action');
+    sendProblem(reply, body);
+  };
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const crossSite = crossSiteBecause(request);
     if (crossSite !== undefined) {
-      sendProblem(reply, problem(403, 'cross-site-request', 'Cross-site request refused', `actions are taken only from the console's own page: ${crossSite}`));
+      refuse(request, reply, problem(403, 'cross-site-request', 'Cross-site request refused', `actions are taken only from the console's own page: ${crossSite}`));
       return;
     }
     if (options.token === undefined) {
-      sendProblem(reply, problem(403, 'actions-disabled', 'Actions are disabled', `this console is read-only; start it with ${TOKEN_VARIABLE}=<a long random secret> in its environment to enable restart, replay, verify and repair`));
+      refuse(request, reply, problem(403, 'actions-disabled', 'Actions are disabled', `this console is read-only; start it with ${TOKEN_VARIABLE}=<a long random secret> in its environment to enable restart, replay, verify and repair`));
       return;
     }
     const given = bearerOf(request);
     if (given === undefined || !tokenMatches(options.token, given)) {
       reply.header('www-authenticate', 'Bearer realm="evergreen-console"');
-      sendProblem(reply, problem(401, 'unauthorized', 'Token required', `actions need the header Authorization: Bearer <the console's ${TOKEN_VARIABLE}>${given === undefined ? '' : '; the token given is not it'}`));
+      refuse(request, reply, problem(401, 'unauthorized', 'Token required', `actions need the header Authorization: Bearer <the console's ${TOKEN_VARIABLE}>${given === undefined ? '' : '; the token given is not it'}`));
       return;
     }
     const type = request.headers['content-type'];
     if (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type)) {
-      sendProblem(reply, problem(415, 'unsupported-media-type', 'Unsupported media type', `actions take an application/json body, got ${type ?? 'none'}`));
+      refuse(request, reply, problem(415, 'unsupported-media-type', 'Unsupported media type', `actions take an application/json body, got ${type ?? 'none'}`));
     }
   };
 }

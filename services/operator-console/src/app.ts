@@ -101,7 +101,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (request, reply) => sources.deadLetters(request.query).catch((error: unknown) => readFailed(reply, 'the dead letters', error)),
   );
 
-  const guard = actionGuard({ token: options.token });
+  const guard = actionGuard({ token: options.token, logger });
   /** Runs an action and logs it: who asked, what, and the outcome; a refusal is 409 with its reason. */
   const act = async <T>(request: FastifyRequest, reply: FastifyReply, what: Record<string, unknown>, work: () => Promise<T>): Promise<T | FastifyReply> => {
     const who = { operator: options.operator ?? null, address: request.ip };

@@ -203,6 +203,15 @@ describe('the operator console in a browser', () => {
     }
     await pollUntil(async () => (await componentRows(page)).find((candidate) => candidate.name === connector)?.healthy === true, { description: `${connector} to show green again`, timeoutMs: 30_000, intervalMs: 500 });
     expect((await connectorStatus(config.connect.url, connector))?.connector.state).toBe('RUNNING');
+
+    // Its Restart button, with the token the page holds: Kafka Connect restarts it and its tasks.
+    page.once('dialog', (dialog) => void dialog.accept());
+    try {
+      await page.click(`#components tr[data-component="${connector}"] button`);
+      await pollUntil(async () => ((await page.textContent('#restart-result')) ?? '').includes(`✔ restarted ${connector}`), { description: 'the restart to be reported', timeoutMs: 30_000, intervalMs: 100 });
+    } finally {
+      await pollUntil(async () => connectorIsUp(await readConnector(relayTarget(config))), { description: `${connector} to be RUNNING after its restart`, timeoutMs: 60_000, intervalMs: 250 });
+    }
     // The page at rest after all of it: what the README shows.
     await screenshot(page, 'operator-console');
   });

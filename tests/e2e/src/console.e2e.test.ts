@@ -212,7 +212,8 @@ describe('the operator console in a browser', () => {
     } finally {
       await pollUntil(async () => connectorIsUp(await readConnector(relayTarget(config))), { description: `${connector} to be RUNNING after its restart`, timeoutMs: 60_000, intervalMs: 250 });
     }
-    // The page at rest after all of it: what the README shows.
+    // The page at rest after all of it, every component green again: what the README shows.
+    await pollUntil(async () => (await componentRows(page)).every((candidate) => candidate.healthy), { description: 'every component green after the restart', timeoutMs: 30_000, intervalMs: 250 });
     await screenshot(page, 'operator-console');
   });
 });

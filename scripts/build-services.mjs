@@ -2,7 +2,7 @@
 // TypeScript entry into one JavaScript file, with the workspace packages inlined and the
 // third-party ones left to node_modules, so `node dist/<entry>.js` starts in about a second instead
 // of compiling TypeScript on every start. Sources are type-checked by `npm run typecheck`, not here.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +38,9 @@ await Promise.all(
       logLevel: 'warning',
       plugins: [thirdPartyExternal],
     });
+    // A service's static files (the operator console's page) ship inside its dist/, so whatever
+    // runs the bundle (the supervisor, the container image) has them beside it.
+    if (existsSync(join(dir, 'public'))) cpSync(join(dir, 'public'), join(dir, 'dist', 'public'), { recursive: true });
     console.log(`[build] ${manifest.name}: ${relative(root, entry)} → ${relative(root, join(dir, manifest.main))}`);
   }),
 );

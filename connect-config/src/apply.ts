@@ -75,6 +75,18 @@ export async function connectorStatus(connectUrl: string, name: string): Promise
   return (await response.json()) as ConnectorStatus;
 }
 
+/**
+ * Restarts a connector with its tasks, or one task (POST .../restart): what an operator does to a
+ * FAILED connector once its cause is fixed. Resolves to false when Connect does not know it.
+ */
+export async function restartConnector(connectUrl: string, name: string, task?: number): Promise<boolean> {
+  const path = task === undefined ? `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true` : `/connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
+  const response = await connectRequest(`${connectUrl}${path}`, { method: 'POST' });
+  if (response.status === 404) return false;
+  if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status} ${await response.text()}`);
+  return true;
+}
+
 export class ConnectorFailedError extends Error {
   constructor(readonly status: ConnectorStatus) {
     const failed = [

@@ -14,6 +14,7 @@ export function banner(stack: LocalStack): string {
     `  relay     http://${config.api.host}:${config.relayMonitor.port}/ready   (the relay monitor: connector, slot lag, WAL status; /metrics)`,
     `  orders    http://${config.api.host}:${config.orders.port}/ready   (the order service: ready once its replica of the users caught up)`,
     `  ordercache http://${config.api.host}:${config.orderCache.port}/health  (orders and each user's order ids in Redis)`,
+    `  console   ${config.console.url}   (the operator console: components, relay, lag, latency, dead letters, drift, schemas${process.env.EVERGREEN_CONSOLE_TOKEN ? '' : '; read-only until EVERGREEN_CONSOLE_TOKEN is set'})`,
     '',
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,

@@ -9,3 +9,5 @@ export { holdNamespace, resetNamespace, prepareNamespace, assertApartFromDemo, N
 export type { NamespaceHold } from './namespace.ts';
 export { memoryOf, descendantsOf } from './memory.ts';
 export type { ProcessMemory } from './memory.ts';
+export { chromiumRequirement, CHROMIUM_PATH, ensureDebianPackages } from './system-packages.ts';
+export type { Requirement } from './system-packages.ts';

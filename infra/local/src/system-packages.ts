@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { commandExists, isRoot, run } from './shell.ts';
 
-interface Requirement {
+export interface Requirement {
   /** What must be present, checked by `present()`. */
   what: string;
   debianPackage: string;
@@ -21,12 +21,23 @@ export function requirements(postgresMajor: string): Requirement[] {
   ];
 }
 
+/** Where the browser tests find Debian's Chromium (the `chromium` package); no browser is downloaded. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Debian's Chromium, which the operator console's browser tests drive headless. */
+export const chromiumRequirement: Requirement = { what: 'Chromium', debianPackage: 'chromium', present: () => existsSync(CHROMIUM_PATH) };
+
 /**
  * Installs missing Debian packages when we are root; otherwise stops with the exact apt-get
  * line to run, because a half-provisioned stack fails later with far less clear errors.
  */
 export async function ensureSystemPackages(postgresMajor: string, log: (line: string) => void): Promise<void> {
-  const missing = requirements(postgresMajor).filter((requirement) => !requirement.present());
+  await ensureDebianPackages(requirements(postgresMajor), log);
+}
+
+/** ensureSystemPackages for any list of requirements (the browser tests': chromiumRequirement). */
+export async function ensureDebianPackages(wanted: readonly Requirement[], log: (line: string) => void): Promise<void> {
+  const missing = wanted.filter((requirement) => !requirement.present());
   if (missing.length === 0) return;
   const packages = missing.map((requirement) => requirement.debianPackage);
   if (!isRoot()) {

@@ -51,6 +51,18 @@ async function failureOf(serde: AvroSerde, bytes: Buffer): Promise<SerdeError> {
   return error as SerdeError;
 }
 
+describe('decodeAsWritten', () => {
+  it("decodes with the writer's schema alone and names it", async () => {
+    const decoded = await new AvroSerde(registry()).decodeAsWritten(message(KNOWN_ID));
+    expect(decoded).toEqual({ schemaId: KNOWN_ID, writerName: 'dev.evergreen.test.Thing', value: { id: 'a' } });
+  });
+  it('says which schema the bytes do not fit', async () => {
+    const error = await new AvroSerde(registry()).decodeAsWritten(frame(KNOWN_ID, Buffer.from([0x7f]))).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(SerdeError);
+    expect((error as SerdeError).message).toContain('not valid Avro for dev.evergreen.test.Thing (schema id 7)');
+  });
+});
+
 describe('an unknown schema id (404)', () => {
   it('is poison when the registry proves healthy by serving a schema id it served before', async () => {
     const { probe: healthy, asked } = probe({ serves: (id) => id === KNOWN_ID });

@@ -194,6 +194,21 @@ export class AvroSerde {
   }
 
   /**
+   * Decodes a wire-format message with the writer's own schema only, for a person to read (a dead
+   * letter in the operator console): no reader schema, so nothing is resolved or validated.
+   */
+  async decodeAsWritten(message: Buffer): Promise<DecodedMessage<unknown>> {
+    const { schemaId, body } = unframe(message);
+    const writer = await this.writerType(schemaId);
+    const writerName = writer.name ?? writer.typeName;
+    try {
+      return { schemaId, writerName, value: writer.fromBuffer(body) as unknown };
+    } catch (error) {
+      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, false, { cause: error });
+    }
+  }
+
+  /**
    * Decodes a wire-format message with the writer's schema (from the registry by id) and resolves
    * it into the reader's schema, so a consumer built against an older schema keeps working.
    */

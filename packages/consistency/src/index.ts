@@ -10,3 +10,7 @@ export type { RepairSummary } from './repair.ts';
 export { backfillUsers } from './backfill.ts';
 export type { BackfillOptions, BackfillProgress } from './backfill.ts';
 export { activityLogProjection, userCacheProjection, userSource } from './users.ts';
+export { consistencyContext } from './context.ts';
+export type { ConsistencyContext } from './context.ts';
+export { repairAndVerify, totalDrift } from './repair-run.ts';
+export type { RepairRun, RepairRunOptions } from './repair-run.ts';

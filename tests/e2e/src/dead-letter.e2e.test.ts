@@ -3,14 +3,12 @@ import { logLevel, Partitioners, type IHeaders, type Message, type Producer } fr
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AvroSerde, frame } from '@evergreen/avro-serde';
-import { userCacheHandlers } from '@evergreen/cache-populator';
-import { ConsumerMetrics, createProjectionConsumer, DEAD_LETTER_HEADERS, deadLetterTopic, RedisVersionedSink, RETRY_GROUP_HEADER, retryTopic, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
-import { createKafka, createLogger, loadStackConfig, pollUntil } from '@evergreen/platform';
-import { defineAggregate, payload, tombstone } from '@evergreen/event-catalog';
-import { eventCatalog, eventSchema, topicSchema, type TopicSchema, type UserRegistered, type UserSnapshot } from '@evergreen/schemas';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, RETRY_GROUP_HEADER, retryTopic, type PoisonReason, type ProjectionConsumer } from '@evergreen/consumer';
+import { createKafka, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { topicSchema, type TopicSchema } from '@evergreen/schemas';
 import { readCachedUser, userKey } from '@evergreen/user-read-model';
-import { Registry } from 'prom-client';
 import { startPopulator } from './support/consumer-fixture.ts';
+import { olderPopulator } from './support/older-populator.ts';
 import { runDlqCli } from './support/dlq-cli.ts';
 import { cacheEntryAt, startHarness, type Harness } from './support/harness.ts';
 import { RecordTap, type TappedRecord } from './support/record-tap.ts';
@@ -274,27 +272,7 @@ describe('replaying a dead letter whose cause was fixed', () => {
 
   it('applies the replayed event in the upgraded consumer', async () => {
     const groupId = `e2e-${randomUUID()}`;
-    // Built when schemas/ held only UserRegistered (and the UserDeleted tombstone): no reader, no handler for UserProfileUpdated.
-    const olderUserAggregate = defineAggregate({
-      type: 'user',
-      events: { UserRegistered: payload<UserRegistered>(), UserSnapshot: payload<UserSnapshot>(), UserDeleted: tombstone() },
-    });
-    const { UserProfileUpdated: _notYet, ...olderHandlers } = userCacheHandlers;
-    const old = createProjectionConsumer({
-      name: 'old-populator',
-      groupId,
-      catalog: eventCatalog,
-      aggregates: [olderUserAggregate],
-      topics: { user: scratch.topic },
-      brokers: config.kafka.brokers,
-      serde,
-      handlers: { user: olderHandlers },
-      readers: [eventSchema('user', 'UserRegistered').type],
-      sink: new RedisVersionedSink(redis),
-      logger: createLogger('e2e-old-populator', process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent'),
-      metrics: new ConsumerMetrics(new Registry()),
-      retry: { initialMs: 50, maxMs: 1_000 },
-    });
+    const old = olderPopulator(config, serde, redis, scratch.topic, groupId);
     running.push(old);
     await old.start();
 

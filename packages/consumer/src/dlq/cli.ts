@@ -2,7 +2,7 @@ import { logLevel, Partitioners } from 'kafkajs';
 import { aggregateTopic, createKafka, loadStackConfig, type StackConfig } from '@evergreen/platform';
 import { deadLetterTopic } from '../dead-letter.ts';
 import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
-import { listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
+import { deadLetterTopicsOf, listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
 import { formatPosition } from './stored.ts';
 
 // `npm run dlq -- list|replay ...` (see USAGE). Lines go to stdout; counts and failures to stderr.
@@ -15,12 +15,11 @@ const TIMEOUT_MS = 60_000;
  * or every aggregate's of the stack's prefix, as the broker has them: the framework knows no
  * aggregate of its own.
  */
-async function deadLetterTopicsOf(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, config: Pick<StackConfig, 'topics'>): Promise<string[]> {
+async function topicsOf(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, config: Pick<StackConfig, 'topics'>): Promise<string[]> {
   if (command.topic !== undefined) return [command.topic];
   if (command.aggregate !== undefined) return [deadLetterTopic(aggregateTopic(config, command.aggregate))];
-  const prefix = `${config.topics.prefix}.`;
-  const found = (await clients.admin.listTopics()).filter((topic) => topic.startsWith(prefix) && topic.endsWith('.dlq')).sort();
-  if (found.length === 0) throw new Error(`no dead-letter topic ${prefix}<aggregate>.dlq exists; \`npm run connect:apply\` creates them`);
+  const found = await deadLetterTopicsOf(clients.admin, config.topics.prefix);
+  if (found.length === 0) throw new Error(`no dead-letter topic ${config.topics.prefix}.<aggregate>.dlq exists; \`npm run connect:apply\` creates them`);
   if (command.kind === 'replay' && found.length > 1) throw new Error(`${found.length} dead-letter topics (${found.join(', ')}): name the aggregate with --aggregate <type>`);
   return found;
 }
@@ -63,7 +62,7 @@ if (command.kind === 'help') {
   try {
     await clients.admin.connect();
     if (command.kind === 'replay') await clients.producer.connect();
-    await run(command, clients, await deadLetterTopicsOf(command, clients, config));
+    await run(command, clients, await topicsOf(command, clients, config));
   } catch (error) {
     console.error(`[dlq] FAILED: ${(error as Error).message}`);
     process.exitCode = 1;

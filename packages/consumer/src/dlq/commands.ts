@@ -32,10 +32,20 @@ async function offsetsOf(admin: Admin, topic: string): Promise<PartitionOffsets[
 
 /** Every dead letter on the topic up to its current end, described one per line; with `limit`, only the newest that many. */
 export async function listDeadLetters(clients: DlqClients, topic: string, limit?: number): Promise<Listing> {
+  return listing(await readDeadLetters(clients, topic), limit);
+}
+
+/** Every aggregate's dead-letter topic of a topic prefix (`<prefix>.<aggregate>.dlq`), as the broker has them, sorted. */
+export async function deadLetterTopicsOf(admin: Admin, prefix: string): Promise<string[]> {
+  return (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`) && topic.endsWith('.dlq')).sort();
+}
+
+/** Every dead letter on the topic up to its current end, as stored, in the order read (partition by partition). */
+export async function readDeadLetters(clients: DlqClients, topic: string): Promise<StoredDeadLetter[]> {
   const offsets = await offsetsOf(clients.admin, topic);
   const letters: StoredDeadLetter[] = [];
   await readRanges(clients.kafka, clients.admin, topic, wholePartitions(offsets), (letter) => letters.push(letter), { timeoutMs: clients.timeoutMs });
-  return listing(letters, limit);
+  return letters;
 }
 
 export interface ReplayOptions {

@@ -2,7 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { deadLetterRecord } from '../dead-letter.ts';
 import { PoisonRecordError } from '../poison.ts';
-import { describeDeadLetter, listing, oneLine, printableKey } from './describe.ts';
+import { deadLetterFields, describeDeadLetter, listing, oneLine, printableKey } from './describe.ts';
 import type { StoredDeadLetter } from './stored.ts';
 
 const USER_ID = '4b1f6a52-3c1e-4f7a-9d2b-1e2f3a4b5c6d';
@@ -68,6 +68,27 @@ describe('describeDeadLetter', () => {
     const letter = storedDeadLetter(new PoisonRecordError('missing-metadata', 'record lacks its key'), { headers: {} });
 
     expect(describeDeadLetter(letter)).toContain(`key=${USER_ID}  -  record lacks its key`);
+  });
+});
+
+describe('deadLetterFields', () => {
+  it('reads where it sits, the reason, origin, group, key, event type, error and when it was written from the dead letter', () => {
+    const letter = storedDeadLetter(new PoisonRecordError('rejected', 'payload version 3 differs'));
+    expect(deadLetterFields(letter)).toEqual({
+      position: '3:17',
+      reason: 'rejected',
+      origin: 'evergreen.user/2@41',
+      group: 'evergreen-cache-populator',
+      key: USER_ID,
+      eventType: 'UserRegistered',
+      error: 'payload version 3 differs',
+      writtenAtMs: 1740832497000,
+      replayedFrom: undefined,
+    });
+  });
+  it('leaves what a record without key and headers lacks undefined', () => {
+    const letter: StoredDeadLetter = { topic: 'evergreen.user.dlq', partition: 0, message: { key: null, value: null, timestamp: '5', attributes: 0, offset: '5', headers: {} } as KafkaMessage };
+    expect(deadLetterFields(letter)).toMatchObject({ position: '0:5', reason: undefined, origin: undefined, group: undefined, key: undefined, writtenAtMs: 5 });
   });
 });
 

@@ -20,21 +20,53 @@ export function printableKey(key: Buffer | null): string {
   return /^[\x21-\x7e]+$/.test(text) ? text : JSON.stringify(text);
 }
 
+/** What a dead letter says about itself, read from its headers; a header that is missing is undefined. */
+export interface DeadLetterFields {
+  /** Where it sits on its dead-letter topic, `<partition>:<offset>`. */
+  position: string;
+  reason: string | undefined;
+  /** Where it came from, `<topic>/<partition>@<offset>`. */
+  origin: string | undefined;
+  /** The consumer group that refused it, the one a replay hands it back to. */
+  group: string | undefined;
+  key: string | undefined;
+  eventType: string | undefined;
+  error: string | undefined;
+  /** When it was dead-lettered (its record timestamp), ms since the epoch. */
+  writtenAtMs: number;
+  /** The dead letter it is a replay of, when a replay failed again. */
+  replayedFrom: string | undefined;
+}
+
+export function deadLetterFields(letter: StoredDeadLetter): DeadLetterFields {
+  const headers = headersOf(letter.message.headers);
+  return {
+    position: formatPosition(positionOf(letter)),
+    reason: headers['dlq.reason'],
+    origin: headers['dlq.topic'] === undefined ? undefined : `${headers['dlq.topic']}/${headers['dlq.partition'] ?? '?'}@${headers['dlq.offset'] ?? '?'}`,
+    group: headers['dlq.group'],
+    key: letter.message.key === null ? undefined : letter.message.key.toString('utf8'),
+    eventType: headers.eventType,
+    error: headers['dlq.error'],
+    writtenAtMs: Number(letter.message.timestamp),
+    replayedFrom: headers['dlq.replayed-from'],
+  };
+}
+
 /**
  * One line per dead letter: where it sits, why it is there, where it came from, which group refused
  * it, its key and event type, and the error. A header that is missing prints as '-'.
  */
 export function describeDeadLetter(letter: StoredDeadLetter, errorWidth: number = ERROR_WIDTH): string {
-  const headers = headersOf(letter.message.headers);
-  const origin = headers['dlq.topic'] === undefined ? '-' : `${headers['dlq.topic']}/${headers['dlq.partition'] ?? '?'}@${headers['dlq.offset'] ?? '?'}`;
+  const fields = deadLetterFields(letter);
   return [
-    formatPosition(positionOf(letter)),
-    (headers['dlq.reason'] ?? '-').padEnd(REASON_WIDTH),
-    origin,
-    `group=${headers['dlq.group'] ?? '-'}`,
+    fields.position,
+    (fields.reason ?? '-').padEnd(REASON_WIDTH),
+    fields.origin ?? '-',
+    `group=${fields.group ?? '-'}`,
     `key=${printableKey(letter.message.key)}`,
-    headers.eventType ?? '-',
-    oneLine(headers['dlq.error'] ?? '-', errorWidth),
+    fields.eventType ?? '-',
+    oneLine(fields.error ?? '-', errorWidth),
   ].join('  ');
 }
 
@@ -50,12 +82,13 @@ function byTime(a: StoredDeadLetter, b: StoredDeadLetter): number {
   return Number(a.message.timestamp) - Number(b.message.timestamp) || comparePositions(positionOf(a), positionOf(b));
 }
 
-/**
- * What `list` prints: the dead letters of every partition merged by the time they were written, so
- * the newest are last; with `limit`, only the newest that many.
- */
-export function listing(letters: readonly StoredDeadLetter[], limit?: number): Listing {
+/** The dead letters of every partition merged by the time they were written, oldest first; with `limit`, only the newest that many. */
+export function newestDeadLetters(letters: readonly StoredDeadLetter[], limit?: number): StoredDeadLetter[] {
   const sorted = [...letters].sort(byTime);
-  const shown = limit === undefined ? sorted : sorted.slice(Math.max(0, sorted.length - limit));
-  return { lines: shown.map((letter) => describeDeadLetter(letter)), total: letters.length };
+  return limit === undefined ? sorted : sorted.slice(Math.max(0, sorted.length - limit));
+}
+
+/** What `list` prints: newestDeadLetters, one line each, so the newest are last. */
+export function listing(letters: readonly StoredDeadLetter[], limit?: number): Listing {
+  return { lines: newestDeadLetters(letters, limit).map((letter) => describeDeadLetter(letter)), total: letters.length };
 }

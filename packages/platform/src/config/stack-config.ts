@@ -67,6 +67,8 @@ export interface StackConfig {
   orderCache: { port: number };
   /** services/relay-monitor: its ops port, how often it polls, how long the slot may be missing or inactive before /ready fails. */
   relayMonitor: { port: number; pollIntervalMs: number; slotGraceMs: number };
+  /** services/operator-console: where its page listens (loopback unless told otherwise). */
+  console: { host: string; port: number; url: string; sampleIntervalMs: number };
   logLevel: string;
   versions: PinnedVersions;
 }
@@ -226,6 +228,12 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       port: port('EVERGREEN_RELAY_MONITOR_PORT'),
       pollIntervalMs: positiveInt('EVERGREEN_RELAY_POLL_INTERVAL_MS'),
       slotGraceMs: positiveInt('EVERGREEN_RELAY_SLOT_GRACE_MS'),
+    },
+    console: {
+      host: text('EVERGREEN_CONSOLE_HOST'),
+      port: port('EVERGREEN_CONSOLE_PORT'),
+      url: `http://${text('EVERGREEN_CONSOLE_HOST')}:${port('EVERGREEN_CONSOLE_PORT')}`,
+      sampleIntervalMs: positiveInt('EVERGREEN_CONSOLE_SAMPLE_INTERVAL_MS'),
     },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {

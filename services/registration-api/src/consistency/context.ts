@@ -1,39 +1,12 @@
-import { Redis } from 'ioredis';
-import type pg from 'pg';
-import { AvroSerde } from '@evergreen/avro-serde';
-import { createOutbox, type Outbox } from '@evergreen/outbox';
-import { createPool, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { loadStackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
-import { activityLogProjection, userCacheProjection, userSource, type Projection, type Source } from '@evergreen/consistency';
+import { consistencyContext, type ConsistencyContext, type Projection } from '@evergreen/consistency';
 
 /** What every consistency command works on: the stack's database, cache and outbox. */
-export interface CliContext {
-  config: StackConfig;
-  pool: pg.Pool;
-  redis: Redis;
-  outbox: Outbox;
-  source: Source;
-  projections: Projection[];
-  close(): Promise<void>;
-}
+export type CliContext = ConsistencyContext;
 
 export function cliContext(): CliContext {
-  const config = loadStackConfig();
-  const pool = createPool(config.postgres, { max: 4 });
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
-  return {
-    config,
-    pool,
-    redis,
-    outbox,
-    source: userSource(pool),
-    projections: [userCacheProjection(redis), activityLogProjection(pool)],
-    async close() {
-      redis.disconnect();
-      await pool.end();
-    },
-  };
+  return consistencyContext(loadStackConfig(), eventCatalog);
 }
 
 /**

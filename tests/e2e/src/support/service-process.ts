@@ -22,6 +22,7 @@ const SERVICES = {
   'activity-log': { entry: 'services/activity-log/src/main.ts', portVariable: 'EVERGREEN_ACTIVITY_LOG_PORT' },
   'order-service': { entry: 'services/order-service/src/main.ts', portVariable: 'EVERGREEN_ORDER_SERVICE_PORT' },
   'order-cache': { entry: 'services/order-cache/src/main.ts', portVariable: 'EVERGREEN_ORDER_CACHE_PORT' },
+  'operator-console': { entry: 'services/operator-console/src/main.ts', portVariable: 'EVERGREEN_CONSOLE_PORT' },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

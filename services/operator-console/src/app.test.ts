@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { RefusedError } from '@evergreen/consumer/dlq';
+import { createLogger } from '@evergreen/platform';
+import { buildApp } from './app.ts';
+import type { ConsoleSources, DeadLetterQuery, ReplayRequest } from './sources.ts';
+import type { DriftView } from './views.ts';
+
+const TOKEN = 'a-long-random-test-token';
+const JSON_TYPE = { 'content-type': 'application/json' };
+const BEARER = { authorization: `Bearer ${TOKEN}` };
+
+/** A fake of the sources that records the actions it was asked for. */
+function fakeSources(overrides: Partial<ConsoleSources> = {}) {
+  const calls: string[] = [];
+  const idle: DriftView = { last: null, running: null };
+  const sources: ConsoleSources = {
+    components: async () => [{ kind: 'stack', name: 'Kafka', healthy: true, state: 'up', detail: '127.0.0.1:19092' }],
+    relay: async () => [],
+    consumers: () => ({ sampledAt: null, unreachable: [], partitions: [], rates: [], latency: [] }),
+    deadLetters: async (query: DeadLetterQuery) => {
+      calls.push(`list ${JSON.stringify(query)}`);
+      return { topics: [] };
+    },
+    schemas: async () => [{ subject: 'evergreen.user-UserRegistered', versions: [1, 2], compatibility: 'BACKWARD' }],
+    drift: () => idle,
+    restartConnector: async (name: string, task?: number) => {
+      calls.push(`restart ${name} ${task ?? '-'}`);
+      return name === 'evergreen-outbox';
+    },
+    replay: async (request: ReplayRequest) => {
+      calls.push(`replay ${request.topic} ${request.positions.map((position) => `${position.partition}:${position.offset}`).join(',')}`);
+      return { topic: request.topic, replayed: [] };
+    },
+    verify: async () => {
+      calls.push('verify');
+      return idle;
+    },
+    repair: async () => {
+      calls.push('repair');
+      return idle;
+    },
+    ...overrides,
+  };
+  return { sources, calls };
+}
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+function start(options: { token?: string | undefined; sources?: ConsoleSources; bindHost?: string } = {}) {
+  const fake = fakeSources();
+  app = buildApp({ sources: options.sources ?? fake.sources, token: 'token' in options ? options.token : TOKEN, logger: createLogger('console-test', 'silent'), bindHost: options.bindHost ?? '127.0.0.1' });
+  return { app, calls: fake.calls };
+}
+
+describe('the page and the read-only endpoints', () => {
+  it('serves the page with headers that keep it from being framed or loading foreign scripts', async () => {
+    const { app } = start();
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<script type="module" src="/console.js">');
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect((await app.inject({ method: 'GET', url: '/console.js' })).headers['content-type']).toContain('text/javascript');
+  });
+
+  it('answers the GET endpoints without a token, from the sources', async () => {
+    const { app } = start();
+    expect((await app.inject({ method: 'GET', url: '/api/components' })).json()).toEqual([{ kind: 'stack', name: 'Kafka', healthy: true, state: 'up', detail: '127.0.0.1:19092' }]);
+    expect((await app.inject({ method: 'GET', url: '/api/schemas' })).json()).toEqual([{ subject: 'evergreen.user-UserRegistered', versions: [1, 2], compatibility: 'BACKWARD' }]);
+    expect((await app.inject({ method: 'GET', url: '/api/drift' })).json()).toEqual({ last: null, running: null });
+  });
+
+  it('passes the dead-letter filters on, with the default limit, and refuses a bad one naming the field', async () => {
+    const { app, calls } = start();
+    expect((await app.inject({ method: 'GET', url: '/api/dead-letters?aggregate=user&group=g1' })).statusCode).toBe(200);
+    expect(calls).toEqual([`list ${JSON.stringify({ aggregate: 'user', group: 'g1', limit: 100 })}`]);
+    const bad = await app.inject({ method: 'GET', url: '/api/dead-letters?aggregate=User!' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'aggregate' })]);
+  });
+
+  it('answers only to loopback host names while it listens on loopback (no DNS rebinding), to any when told to listen wider', async () => {
+    const { app } = start();
+    for (const host of ['127.0.0.1:3006', 'localhost:3006', '[::1]:3006']) expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host } })).statusCode).toBe(200);
+    const rebound = await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'attacker.example:3006' } });
+    expect(rebound.statusCode).toBe(421);
+    expect(rebound.json().detail).toContain('Host attacker.example:3006');
+    await app.close();
+    const wide = start({ bindHost: '0.0.0.0' }).app;
+    expect((await wide.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal:3006' } })).statusCode).toBe(200);
+  });
+
+  it('says which source could not be read, as a problem', async () => {
+    const { sources } = fakeSources({ components: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:19092')) });
+    const { app } = start({ sources });
+    const response = await app.inject({ method: 'GET', url: '/api/components' });
+    expect(response.statusCode).toBe(502);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json().detail).toBe('could not read the components: connect ECONNREFUSED 127.0.0.1:19092');
+  });
+});
+
+describe('the actions', () => {
+  const actions = [
+    { url: '/api/connectors/evergreen-outbox/restart', payload: {}, call: 'restart evergreen-outbox -' },
+    { url: '/api/dead-letters/replay', payload: { topic: 'evergreen.user.dlq', positions: ['2:17', '0:3'] }, call: 'replay evergreen.user.dlq 2:17,0:3' },
+    { url: '/api/drift/verify', payload: {}, call: 'verify' },
+    { url: '/api/drift/repair', payload: {}, call: 'repair' },
+  ];
+
+  it.each(actions)('$url runs with the token, a JSON body and no foreign origin', async ({ url, payload, call }) => {
+    const { app, calls } = start();
+    const response = await app.inject({ method: 'POST', url, payload, headers: { ...BEARER, origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' } });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(calls).toEqual([call]);
+  });
+
+  it.each(actions)('$url answers 401 without the token or with a wrong one, and does nothing', async ({ url, payload }) => {
+    const { app, calls } = start();
+    const without = await app.inject({ method: 'POST', url, payload });
+    expect(without.statusCode).toBe(401);
+    expect(without.headers['www-authenticate']).toContain('Bearer');
+    expect(without.json().detail).toContain('Authorization: Bearer');
+    const wrong = await app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${TOKEN}x` } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().detail).toContain('not it');
+    expect(calls).toEqual([]);
+  });
+
+  it.each(actions)('$url answers 403 to a cross-site request even with the token', async ({ url, payload }) => {
+    const { app, calls } = start();
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }]) {
+      const response = await app.inject({ method: 'POST', url, payload, headers: { ...BEARER, ...headers } });
+      expect(response.statusCode).toBe(403);
+      expect(response.json().type).toContain('cross-site-request');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a body that is not JSON (what a cross-site form can send) with 415', async () => {
+    const { app, calls } = start();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const response = await app.inject({ method: 'POST', url: '/api/drift/verify', payload: '{}', headers: { ...BEARER, 'content-type': type } });
+      expect(response.statusCode).toBe(415);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('is disabled without a configured token, saying how to enable it', async () => {
+    const { app, calls } = start({ token: undefined });
+    const response = await app.inject({ method: 'POST', url: '/api/drift/verify', payload: {}, headers: BEARER });
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json().detail).toContain('EVERGREEN_CONSOLE_TOKEN=');
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a replay naming bad fields with 400, and replays nothing', async () => {
+    const { app, calls } = start();
+    const cases: Array<[unknown, string]> = [
+      [{ topic: 'evergreen.user', positions: ['1:2'] }, 'topic'],
+      [{ topic: 'evergreen.user.dlq', positions: [] }, 'positions'],
+      [{ topic: 'evergreen.user.dlq', positions: ['17'] }, 'positions.0'],
+      [{ topic: 'evergreen.user.dlq' }, 'positions'],
+      [{ topic: 'evergreen.user.dlq', positions: ['1:2'], force: true }, 'force'],
+    ];
+    for (const [payload, field] of cases) {
+      const response = await app.inject({ method: 'POST', url: '/api/dead-letters/replay', payload: payload as object, headers: { ...BEARER, ...JSON_TYPE } });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json().errors.map((error: { field: string }) => error.field)).toContain(field);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 409 with the reason when a source refuses, e.g. an unsafe replay', async () => {
+    const { sources } = fakeSources({ replay: () => Promise.reject(new RefusedError('nothing replayed: evergreen.user.dlq 0:10: past the end of the partition')) });
+    const { app } = start({ sources });
+    const response = await app.inject({ method: 'POST', url: '/api/dead-letters/replay', payload: { topic: 'evergreen.user.dlq', positions: ['0:10'] }, headers: BEARER });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().detail).toContain('past the end of the partition');
+  });
+
+  it('answers 409 for a connector Connect does not know', async () => {
+    const { app } = start();
+    const response = await app.inject({ method: 'POST', url: '/api/connectors/nope/restart', payload: { task: 0 }, headers: BEARER });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().detail).toBe('Kafka Connect has no connector nope task 0');
+  });
+});

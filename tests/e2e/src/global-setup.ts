@@ -4,6 +4,7 @@ import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
 import { orderServiceMigrations } from '@evergreen/order-service';
 import { registrationMigrations } from '@evergreen/registration-api';
 import { E2E_NAMESPACE, enterE2eNamespace } from './support/namespace.ts';
+import { removeScratchLeftovers } from './support/scratch-leftovers.ts';
 
 const say = (line: string) => console.log(`[e2e] ${line}`);
 
@@ -14,7 +15,8 @@ const say = (line: string) => console.log(`[e2e] ${line}`);
  *
  * The stack's processes are the demo's, but the tests keep to their own namespace on them
  * (support/namespace.ts). Unless another run is using it (or EVERGREEN_E2E_KEEP_DATA=1), the
- * namespace is emptied first, so every run starts as the first did. Then this creates its database,
+ * namespace is emptied first, with what single tests left beside it when a run was killed
+ * (support/scratch-leftovers.ts), so every run starts as the first did. Then this creates its database,
  * migrates it, registers the schemas under its topics' subjects, creates its topics and applies its
  * connector, which stays registered in Kafka Connect afterwards so its replication slot keeps
  * advancing (a slot without a reader would pin WAL).
@@ -38,7 +40,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   try {
     if (!hold.exclusive) say('another test run is using the namespace: keeping its data');
     else if (process.env.EVERGREEN_E2E_KEEP_DATA === '1') say('EVERGREEN_E2E_KEEP_DATA=1: keeping the data of earlier runs');
-    else await resetNamespace(config, say);
+    else {
+      await resetNamespace(config, say);
+      await removeScratchLeftovers(config, say);
+    }
     await hold.share();
     // Every service's migrations, as `npm run db:migrate` applies them.
     await prepareNamespace(stack, config, testEnv, { main: [...registrationMigrations(), ...activityLogMigrations()], orders: orderServiceMigrations() }, say);

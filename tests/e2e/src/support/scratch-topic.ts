@@ -7,13 +7,14 @@ import { createKafka, loadStackEnv, type StackConfig } from '@evergreen/platform
 import { allTopicSchemas } from '@evergreen/schemas';
 import { syntheticUserRecord, type SyntheticEvent } from '@evergreen/schemas/testing';
 import { waitUntilGroupCaughtUp } from './caught-up.ts';
+import { deleteSubjects } from './scratch-leftovers.ts';
 
 export { lifecycleOf, type SyntheticEvent } from '@evergreen/schemas/testing';
 
 /**
  * A user topic of its own for one test, under a prefix of its own, so counts are exact: whatever a
  * consumer applies or finds stale there came from this test. With its retry and dead-letter topics,
- * as connect-config/topics.json creates them for the real one. The topics are deleted at the end.
+ * as connect-config/topics.json creates them for the real one. The topics and their schema subjects are deleted at the end.
  */
 export class ScratchTopic {
   readonly prefix = `e2e-${randomUUID().slice(0, 8)}`;
@@ -82,5 +83,10 @@ export class ScratchTopic {
   async dispose(): Promise<void> {
     await this.admin.deleteTopics({ topics: [this.topic, this.retryTopic, deadLetterTopic(this.topic)] }).catch(() => undefined);
     await Promise.all([this.admin.disconnect(), this.producer.disconnect()]);
+    // The registry is the demo's too: a test's subjects go with its topics.
+    await deleteSubjects(
+      this.config.registry.ccompatUrl,
+      allTopicSchemas(this.topics).map((schema) => schema.subject),
+    );
   }
 }

@@ -34,7 +34,7 @@ export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: T
         topics: missing.map((topic) => ({
           topic: topic.name,
           numPartitions: topic.partitions,
-          replicationFactor: 1,
+          replicationFactor: topic.replicationFactor,
           configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
         })),
       });

@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox, type Outbox } from '@evergreen/outbox';
-import { createPool, loadStackConfig, type StackConfig } from '@evergreen/platform';
+import { createPool, createRedis, loadStackConfig, type RedisClient, type StackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
 import { activityLogProjection, userCacheProjection, userSource, type Projection, type Source } from '@evergreen/consistency';
 
@@ -10,7 +9,7 @@ import { activityLogProjection, userCacheProjection, userSource, type Projection
 export interface CliContext {
   config: StackConfig;
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   outbox: Outbox;
   source: Source;
   projections: Projection[];
@@ -20,7 +19,7 @@ export interface CliContext {
 export function cliContext(): CliContext {
   const config = loadStackConfig();
   const pool = createPool(config.postgres, { max: 4 });
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
   const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
   return {
     config,

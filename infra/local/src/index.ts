@@ -9,3 +9,5 @@ export { holdNamespace, resetNamespace, prepareNamespace, assertApartFromDemo, N
 export type { NamespaceHold } from './namespace.ts';
 export { memoryOf, descendantsOf } from './memory.ts';
 export type { ProcessMemory } from './memory.ts';
+export { withConsumerInstances, instancePort } from './supervisor/instances.ts';
+export type { RedisClusterComponent } from './components/redis-cluster.ts';

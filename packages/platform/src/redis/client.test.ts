@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { RedisSettings } from '../config/stack-config.ts';
 import { createRedis, groupBySlot, isCluster, slotOf } from './client.ts';
 
-const standalone = { host: '127.0.0.1', port: 1, db: 0, nodes: [], keyPrefix: '' };
-const cluster = { ...standalone, nodes: [{ host: '127.0.0.1', port: 2 }] };
+type Settings = Pick<RedisSettings, 'host' | 'port' | 'db' | 'nodes' | 'keyPrefix'>;
+const standalone: Settings = { host: '127.0.0.1', port: 1, db: 0, nodes: [], keyPrefix: '' };
+const cluster: Settings = { ...standalone, nodes: [{ host: '127.0.0.1', port: 2 }] };
 
 // lazyConnect: these clients never open a connection; only their settings are looked at.
-const clientOf = (settings: typeof standalone) => createRedis(settings, { lazyConnect: true });
+const clientOf = (settings: Settings) => createRedis(settings, { lazyConnect: true });
 
 describe('createRedis', () => {
   it('makes a Cluster client only when nodes are listed', () => {

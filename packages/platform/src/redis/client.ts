@@ -18,9 +18,10 @@ export function createRedis(settings: Pick<RedisSettings, 'host' | 'port' | 'db'
   return new Cluster(settings.nodes, {
     lazyConnect,
     keyPrefix,
-    // Commands to one node in one event-loop turn go as one write: the cluster's stand-in for the
-    // pipelines a standalone client sends, which a Cluster refuses across nodes.
-    enableAutoPipelining: true,
+    // No auto-pipelining: ioredis routes an auto-pipelined script (defineCommand) by its first
+    // argument, the key count, not its first key, and then refuses the pipeline ("All keys in the
+    // pipeline should belong to the same slots allocation group"). Commands sent together without
+    // awaiting each other still leave in one write per node connection.
     // A primary that died is replaced by its replica within seconds (cluster-node-timeout); until
     // then a command waits and retries rather than failing the batch.
     clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
@@ -62,7 +63,8 @@ export type BatchedCall = (target: Redis | Cluster | ReturnType<Redis['pipeline'
 
 /**
  * Sends every call in one round trip where Redis allows: one pipeline on a standalone Redis; on a
- * Cluster each call on its own, auto-pipelined per node (a Cluster pipeline must stay on one node).
+ * Cluster each call on its own, all sent before any answer is awaited (a Cluster pipeline must stay
+ * on one node).
  * Answers in call order; the first error is thrown.
  */
 export async function sendBatched(client: RedisClient, calls: readonly BatchedCall[]): Promise<unknown[]> {

@@ -27,6 +27,8 @@ const STALL_LIMIT_S: Record<string, number> = { kafka: 45, connect: 90, redis: 3
 interface Row {
   result: ScenarioResult;
   stallSeconds: number;
+  /** Where the work went: the task's new worker, the promoted replica. */
+  failover: string;
 }
 
 describe.runIf(CLUSTER)('cluster failover: kill -9 one node of each kind under load', () => {
@@ -72,7 +74,7 @@ describe.runIf(CLUSTER)('cluster failover: kill -9 one node of each kind under l
     await pool?.end();
     if (rows.length > 0) {
       const ledger = formatLedger(rows.map((row) => row.result));
-      const stalls = ['| killed (-9) | longest time without progress |', '|---|---:|', ...rows.map((row) => `| ${row.result.component} | ${row.stallSeconds.toFixed(1)} s |`)].join('\n');
+      const stalls = ['| killed (-9) | longest time without progress | failover |', '|---|---:|---|', ...rows.map((row) => `| ${row.result.component} | ${row.stallSeconds.toFixed(1)} s | ${row.failover} |`)].join('\n');
       const report = `cluster failover (${WRITES} acknowledged writes per scenario)\n\n${ledger}\n\n${stalls}\n`;
       console.log(`\n${report}`);
       mkdirSync(join(root, 'test-results'), { recursive: true });
@@ -80,11 +82,16 @@ describe.runIf(CLUSTER)('cluster failover: kill -9 one node of each kind under l
     }
   }, 300_000);
 
-  async function scenario(fault: Fault, limitS: number): Promise<Row> {
+  async function scenario(fault: Fault, limitS: number, evidence: FailoverEvidence = {}): Promise<Row> {
     const meter = new ProgressMeter(populatorPorts);
     meter.start();
     const result = await runScenario(context, fault).finally(() => meter.stop());
-    const row = { result, stallSeconds: meter.longestStallMs / 1000 };
+    const failover = evidence.taskMovedTo
+      ? `task ${evidence.taskMovedFrom} → ${evidence.taskMovedTo}`
+      : evidence.redisPromoted
+        ? `primary ${evidence.redisPrimaryKilled} → replica ${evidence.redisPromoted} promoted`
+        : 'partitions to the survivors';
+    const row = { result, stallSeconds: meter.longestStallMs / 1000, failover };
     rows.push(row);
     expect(result.problems).toEqual([]);
     expect({ missing: result.missing, stale: result.stale, resurrected: result.resurrected, activityMissing: result.activityMissing }).toEqual({ missing: 0, stale: 0, resurrected: 0, activityMissing: 0 });
@@ -100,14 +107,14 @@ describe.runIf(CLUSTER)('cluster failover: kill -9 one node of each kind under l
 
   it("kill -9 the Connect worker running the outbox task: the task moves to the other worker", async () => {
     const evidence: FailoverEvidence = {};
-    await scenario(connectWorkerFault(stack, config.connect.connectorName, evidence), STALL_LIMIT_S.connect as number);
+    await scenario(connectWorkerFault(stack, config.connect.connectorName, evidence), STALL_LIMIT_S.connect as number, evidence);
     expect(evidence.taskMovedTo).toBeDefined();
     expect(evidence.taskMovedTo).not.toBe(evidence.taskMovedFrom);
   }, 600_000);
 
   it('kill -9 a Redis primary: a replica is promoted and takes its slots', async () => {
     const evidence: FailoverEvidence = {};
-    await scenario(redisPrimaryFault(stack, evidence), STALL_LIMIT_S.redis as number);
+    await scenario(redisPrimaryFault(stack, evidence), STALL_LIMIT_S.redis as number, evidence);
     expect(evidence.redisPromoted).toBeDefined();
     expect(evidence.redisPromoted).not.toBe(evidence.redisPrimaryKilled);
   }, 600_000);

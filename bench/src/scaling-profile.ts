@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { logLevel } from 'kafkajs';
 import { aggregateTopic, createKafka } from '@evergreen/platform';
 import { sleep } from './e2e/clock.ts';
@@ -38,11 +39,15 @@ const say = (line: string) => console.error(`[bench:scaling ${process.env.EVERGR
 const namespace = await enterBenchNamespace(say);
 const { config, env, stack } = namespace;
 const kafka = createKafka({ clientId: 'bench-scaling', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
-const observer = await CacheApplyObserver.start(config);
 const library = libraryWriter({ config, run: `bench-scaling-${Date.now()}`, poolSize: 32 });
-const services = await startBenchServices(config, env, stack.layout.logs);
-const context: StepContext = { kafka, topic: aggregateTopic(config, 'user'), observer, say };
+let observer: CacheApplyObserver | undefined;
+let services: Awaited<ReturnType<typeof startBenchServices>> | undefined;
 try {
+  observer = await CacheApplyObserver.start(config);
+  // The services' logs go beside the stack's, which a worktree using another's stack may not have yet.
+  mkdirSync(stack.layout.logs, { recursive: true });
+  services = await startBenchServices(config, env, stack.layout.logs);
+  const context: StepContext = { kafka, topic: aggregateTopic(config, 'user'), observer, say };
   const otherLoad = watchOtherLoad(stackProcesses(stack, services.all));
   say('warming up …');
   await measureStep(context, { writer: library, ratePerSecond: 100, durationMs: 5_000 });
@@ -68,7 +73,7 @@ try {
   console.log(JSON.stringify(figures));
 } finally {
   await library.close();
-  await services.stop();
-  await observer.close();
+  await services?.stop();
+  await observer?.close();
   await namespace.close();
 }

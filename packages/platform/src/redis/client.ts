@@ -92,6 +92,8 @@ export function scanTargets(client: RedisClient): Redis[] {
  */
 export async function* scanKeys(client: RedisClient, pattern: string, count = 1_000): AsyncGenerator<string[]> {
   const prefix = client.options.keyPrefix ?? '';
+  // A Cluster client knows its primaries only once it has read the slot map.
+  if (isCluster(client) && client.status !== 'ready') await client.ping();
   for (const node of scanTargets(client)) {
     let cursor = '0';
     do {

@@ -42,7 +42,8 @@ export function redisCluster(context: StackContext): RedisClusterComponent {
     if (await redisAnswersPing(node.host, node.port)) return;
     const dataDir = join(layout.data, nodeName(node));
     mkdirSync(dataDir, { recursive: true });
-    const logPath = logFile(layout, nodeName(node));
+    // One log for all nodes (`stack:logs redis`); each line starts with its process's pid.
+    const logPath = logFile(layout, 'redis');
     // Persistence as the single Redis has it (docs/cache.md#durability); the cluster's state in nodes.conf.
     await run('redis-server', [
       '--bind', node.host,

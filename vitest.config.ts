@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { E2E_NAMESPACE } from './tests/e2e/src/support/namespace.ts';
+import { e2eNamespace } from './tests/e2e/src/support/namespace.ts';
 
 // One run, two projects: unit tests live beside the code they test; end-to-end tests
 // run against the real local stack, which their global setup starts when it is down.
@@ -20,8 +20,9 @@ export default defineConfig({
           include: ['tests/e2e/src/**/*.e2e.test.ts'],
           globalSetup: ['tests/e2e/src/global-setup.ts'],
           // The tests' own database, topics, connector, Redis db and groups on the shared stack;
-          // the global setup uses the same definition. Wins over the environment.
-          env: E2E_NAMESPACE,
+          // the global setup uses the same definition. Wins over the environment. On the cluster
+          // profile, a key prefix instead of a Redis db (support/namespace.ts).
+          env: e2eNamespace(process.env),
           testTimeout: 120_000,
           hookTimeout: 900_000,
           // The suites share one stack; running them one at a time keeps their Kafka groups apart.

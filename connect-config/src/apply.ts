@@ -4,8 +4,8 @@ import type { ConnectorDefinition, TopicDefinition } from './connector.ts';
 
 export interface ConnectorStatus {
   name: string;
-  connector: { state: string; trace?: string };
-  tasks: Array<{ id: number; state: string; trace?: string }>;
+  connector: { state: string; trace?: string; worker_id?: string };
+  tasks: Array<{ id: number; state: string; trace?: string; /** host:port of the worker running it. */ worker_id?: string }>;
 }
 
 // kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
@@ -34,7 +34,7 @@ export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: T
         topics: missing.map((topic) => ({
           topic: topic.name,
           numPartitions: topic.partitions,
-          replicationFactor: 1,
+          replicationFactor: topic.replicationFactor,
           configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
         })),
       });
@@ -64,8 +64,21 @@ export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: T
   }
 }
 
+/**
+ * One request to Connect's REST API. A group of workers answers 409 while it rebalances (a worker
+ * joined or left, "stale configuration"): that is retried for up to half a minute, as the group
+ * settles within seconds; one worker alone never answers so.
+ */
 async function connectRequest(url: string, init?: RequestInit): Promise<Response> {
-  return fetch(url, { ...init, headers: { 'content-type': 'application/json', accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  const send = () => fetch(url, { ...init, headers: { 'content-type': 'application/json', accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  let response = await send();
+  const deadline = Date.now() + 30_000;
+  while (response.status === 409 && Date.now() < deadline && /rebalanc|stale configuration/i.test(await response.clone().text())) {
+    // Backing off between retries of a refused request; not waiting for a condition.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    response = await send();
+  }
+  return response;
 }
 
 export async function connectorStatus(connectUrl: string, name: string): Promise<ConnectorStatus | undefined> {

@@ -15,6 +15,8 @@ export interface ConnectorDefinition {
 export interface TopicDefinition {
   name: string;
   partitions: number;
+  /** Replicas of each partition (EVERGREEN_TOPIC_REPLICATION_FACTOR); set at creation only. */
+  replicationFactor: number;
   config: Record<string, string>;
 }
 
@@ -42,6 +44,7 @@ export function outboxConnectors(values: Record<string, string>): ConnectorDefin
 
 interface TopicSettings {
   partitions: string;
+  replicationFactor: string;
   config: Record<string, string>;
 }
 
@@ -58,10 +61,12 @@ export function relayTopics(values: Record<string, string>, aggregates: readonly
   return aggregates.flatMap((aggregate) => {
     const names = topicsOfAggregate({ topics: { prefix } }, aggregate.type);
     return (Object.keys(names) as Array<keyof AggregateTopics>).map((kind) => {
-      const { partitions: text, config } = perAggregate[kind];
+      const { partitions: text, replicationFactor: replicas, config } = perAggregate[kind];
       const partitions = Number(text);
       if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`topic ${names[kind]}: partitions must be a positive integer, got "${text}"`);
-      return { name: names[kind], partitions, config };
+      const replicationFactor = Number(replicas);
+      if (!Number.isInteger(replicationFactor) || replicationFactor < 1) throw new Error(`topic ${names[kind]}: replicationFactor must be a positive integer, got "${replicas}"`);
+      return { name: names[kind], partitions, replicationFactor, config };
     });
   });
 }

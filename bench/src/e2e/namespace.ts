@@ -33,6 +33,20 @@ export const BENCH_NAMESPACE = {
   EVERGREEN_VERIFY_INTERVAL_MS: '3600000',
 } as const satisfies Record<string, string>;
 
+/**
+ * On the cluster profile: a Redis Cluster has only db 0, so the benchmark's keys keep apart by
+ * prefix; its services get ports apart from a benchmark of the single-node stack.
+ */
+export const BENCH_CLUSTER_NAMESPACE = {
+  EVERGREEN_REDIS_DB: '0',
+  EVERGREEN_REDIS_KEY_PREFIX: 'evergreen-bench/',
+  EVERGREEN_API_PORT: '3160',
+  EVERGREEN_POPULATOR_PORT: '3161',
+  EVERGREEN_ACTIVITY_LOG_PORT: '3162',
+  EVERGREEN_ORDER_SERVICE_PORT: '3163',
+  EVERGREEN_ORDER_CACHE_PORT: '3164',
+} as const satisfies Record<string, string>;
+
 export interface BenchNamespace {
   stack: LocalStack;
   config: StackConfig;
@@ -46,7 +60,7 @@ export interface BenchNamespace {
 export async function enterBenchNamespace(say: (line: string) => void): Promise<BenchNamespace> {
   const demoEnv = loadStackEnv();
   const stack = localStack(loadStackConfig());
-  const env = loadStackEnv({ ...process.env, ...BENCH_NAMESPACE });
+  const env = loadStackEnv({ ...process.env, ...BENCH_NAMESPACE, ...(process.env.EVERGREEN_STACK_PROFILE === 'cluster' ? BENCH_CLUSTER_NAMESPACE : {}) });
   assertApartFromDemo(demoEnv, env, 'benchmark');
   const config = loadStackConfig(env);
   const hold: NamespaceHold = await holdNamespace(config);

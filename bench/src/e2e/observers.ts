@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { pollUntil, type StackConfig } from '@evergreen/platform';
+import { createRedis, pollUntil, scanTargets, type StackConfig } from '@evergreen/platform';
 import { USER_KEY_PREFIX } from '@evergreen/user-read-model';
 import { epochMs } from './clock.ts';
 
@@ -11,14 +11,10 @@ import { epochMs } from './clock.ts';
  */
 export class CacheApplyObserver {
   readonly appliedAt = new Map<string, number>();
-  private readonly subscriber: Redis;
-  private readonly admin: Redis;
-  private previousNotifyConfig: string | undefined;
+  /** Per Redis node that holds keys (every primary of a Cluster, whose notifications are per node): its subscriber, and its setting before. */
+  private readonly nodes: Array<{ admin: Redis; subscriber: Redis; previousNotifyConfig?: string }> = [];
 
-  private constructor(private readonly config: StackConfig) {
-    this.subscriber = new Redis({ host: config.redis.host, port: config.redis.port, lazyConnect: true });
-    this.admin = new Redis({ host: config.redis.host, port: config.redis.port, lazyConnect: true });
-  }
+  private constructor(private readonly config: StackConfig) {}
 
   static async start(config: StackConfig): Promise<CacheApplyObserver> {
     const observer = new CacheApplyObserver(config);
@@ -27,19 +23,30 @@ export class CacheApplyObserver {
   }
 
   private async subscribe(): Promise<void> {
-    await this.admin.connect();
-    await this.subscriber.connect();
-    const [, flags] = (await this.admin.config('GET', 'notify-keyspace-events')) as [string, string];
-    this.previousNotifyConfig = flags;
-    // K: keyspace channels; h: hash commands. Restored on close.
-    await this.admin.config('SET', 'notify-keyspace-events', [...new Set(`${flags}Kh`)].join(''));
-    const channelPrefix = `__keyspace@${this.config.redis.db}__:${USER_KEY_PREFIX}`;
-    this.subscriber.on('pmessage', (_pattern: string, channel: string, command: string) => {
-      if (command !== 'hset') return;
-      const userId = channel.slice(channelPrefix.length);
-      if (!this.appliedAt.has(userId)) this.appliedAt.set(userId, epochMs());
-    });
-    await this.subscriber.psubscribe(`${channelPrefix}*`);
+    const client = createRedis(this.config.redis, { lazyConnect: true });
+    await client.connect();
+    const targets = scanTargets(client).map((node) => ({ host: node.options.host ?? this.config.redis.host, port: node.options.port ?? this.config.redis.port }));
+    client.disconnect();
+    // The keys as the populator writes them, its namespace's prefix included (the cluster profile's).
+    const channelPrefix = `__keyspace@${this.config.redis.db}__:${this.config.redis.keyPrefix}${USER_KEY_PREFIX}`;
+    for (const target of targets) {
+      const admin = new Redis({ ...target, lazyConnect: true });
+      const subscriber = new Redis({ ...target, lazyConnect: true });
+      const node: (typeof this.nodes)[number] = { admin, subscriber };
+      this.nodes.push(node);
+      await admin.connect();
+      await subscriber.connect();
+      const [, flags] = (await admin.config('GET', 'notify-keyspace-events')) as [string, string];
+      node.previousNotifyConfig = flags;
+      // K: keyspace channels; h: hash commands. Restored on close.
+      await admin.config('SET', 'notify-keyspace-events', [...new Set(`${flags}Kh`)].join(''));
+      subscriber.on('pmessage', (_pattern: string, channel: string, command: string) => {
+        if (command !== 'hset') return;
+        const userId = channel.slice(channelPrefix.length);
+        if (!this.appliedAt.has(userId)) this.appliedAt.set(userId, epochMs());
+      });
+      await subscriber.psubscribe(`${channelPrefix}*`);
+    }
   }
 
   /** Resolves once every one of the users has been applied, or throws at the deadline. */
@@ -55,9 +62,11 @@ export class CacheApplyObserver {
   }
 
   async close(): Promise<void> {
-    if (this.previousNotifyConfig !== undefined) await this.admin.config('SET', 'notify-keyspace-events', this.previousNotifyConfig);
-    this.subscriber.disconnect();
-    this.admin.disconnect();
+    for (const { admin, subscriber, previousNotifyConfig } of this.nodes) {
+      if (previousNotifyConfig !== undefined) await admin.config('SET', 'notify-keyspace-events', previousNotifyConfig);
+      subscriber.disconnect();
+      admin.disconnect();
+    }
   }
 }
 

@@ -19,7 +19,8 @@ export function banner(stack: LocalStack): string {
     'Register a user:',
     `  curl -s -X POST ${config.api.url}/users -H 'content-type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace","avatarUrl":"https://example.com/ada.png"}'`,
     'then read its cache entry (the id is in the answer):',
-    `  redis-cli -p ${config.redis.port}${config.redis.db === 0 ? '' : ` -n ${config.redis.db}`} HGETALL evergreen:user:<id>`,
+    // -c: a Redis Cluster node redirects to the node that holds the key's slot.
+    `  redis-cli ${config.redis.nodes.length > 0 ? '-c ' : ''}-p ${config.redis.port}${config.redis.db === 0 ? '' : ` -n ${config.redis.db}`} HGETALL evergreen:user:<id>`,
     'or through the API, at least as fresh as the version the write answered:',
     `  curl -si '${config.api.url}/users/<id>?minVersion=1'`,
     `The API's OpenAPI document: ${config.api.url}/docs`,

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
+import type { StackProfile } from '@evergreen/platform';
 
-/** Where the local stack keeps everything it downloads and every file it writes: .stack/ (git-ignored). */
+/**
+ * Where the local stack keeps everything it downloads and every file it writes: .stack/ (git-ignored);
+ * the cluster profile's data, logs, pids and config under .stack/cluster/, so both profiles can run
+ * side by side. The downloads (.stack/dist) are shared.
+ */
 export interface StackLayout {
   root: string;
   dist: string;
@@ -11,11 +16,12 @@ export interface StackLayout {
   configTemplates: string;
 }
 
-export function stackLayout(repoRoot: string): StackLayout {
-  const root = join(repoRoot, '.stack');
+export function stackLayout(repoRoot: string, profile: StackProfile = 'single'): StackLayout {
+  const shared = join(repoRoot, '.stack');
+  const root = profile === 'single' ? shared : join(shared, profile);
   return {
     root,
-    dist: join(root, 'dist'),
+    dist: join(shared, 'dist'),
     data: join(root, 'data'),
     logs: join(root, 'logs'),
     run: join(root, 'run'),

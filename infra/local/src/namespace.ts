@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay, removeConnector } from '@evergreen/connect-config';
-import { createKafka, createPool, migrate, type Migration, outboxRelays, pollUntil, type StackConfig } from '@evergreen/platform';
+import { createKafka, createPool, createRedis, migrate, scanKeys, sendBatched, type Migration, outboxRelays, pollUntil, type StackConfig } from '@evergreen/platform';
 import { registerAllSchemas } from '@evergreen/schemas';
 import { ensureDatabase, type LocalStack } from './stack.ts';
 
@@ -113,10 +112,20 @@ export async function resetNamespace(config: StackConfig, say: (line: string) =>
     await admin.disconnect();
   }
 
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
+  const redis = createRedis(config.redis);
   try {
-    await redis.flushdb();
-    say(`flushed Redis db ${config.redis.db}`);
+    if (config.redis.keyPrefix === '') {
+      await redis.flushdb();
+      say(`flushed Redis db ${config.redis.db}`);
+    } else {
+      // A Redis Cluster has only db 0, shared with the demo: only the namespace's prefix goes.
+      let removed = 0;
+      for await (const keys of scanKeys(redis, '*')) {
+        const answers = await sendBatched(redis, keys.map((key) => (target) => target.unlink(key)));
+        removed += answers.reduce<number>((sum, answer) => sum + Number(answer), 0);
+      }
+      say(`unlinked ${removed} Redis key(s) under ${config.redis.keyPrefix}`);
+    }
   } finally {
     redis.disconnect();
   }
@@ -134,9 +143,13 @@ export const NAMESPACE_KEYS = [
   'EVERGREEN_ORDERS_SLOT_NAME',
 ] as const;
 
-/** Throws when a namespace would share a database, topics, a connector or a Redis database with the demo. */
+/**
+ * Throws when a namespace would share a database, topics, a connector or its Redis keys with the
+ * demo. Redis keeps apart by database, or by key prefix on a Redis Cluster (only db 0).
+ */
 export function assertApartFromDemo(demoEnv: Record<string, string>, namespaceEnv: Record<string, string>, what: string): void {
-  const shared = NAMESPACE_KEYS.filter((key) => demoEnv[key] === namespaceEnv[key]);
+  const prefixed = (namespaceEnv.EVERGREEN_REDIS_KEY_PREFIX ?? '') !== (demoEnv.EVERGREEN_REDIS_KEY_PREFIX ?? '');
+  const shared = NAMESPACE_KEYS.filter((key) => demoEnv[key] === namespaceEnv[key] && !(key === 'EVERGREEN_REDIS_DB' && prefixed));
   if (shared.length > 0) throw new Error(`the ${what} namespace must differ from the demo's, but both use ${shared.map((key) => `${key}=${namespaceEnv[key]}`).join(', ')}`);
 }
 
@@ -170,5 +183,6 @@ export async function prepareNamespace(stack: LocalStack, config: StackConfig, v
   say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
   const { createdTopics, statuses } = await applyRelay(config, values);
   if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);
-  say(`connectors ${statuses.map((status) => `${status.name} ${status.connector.state}`).join(', ')}; Redis db ${config.redis.db}; topics ${config.topics.prefix}.*`);
+  const keys = config.redis.keyPrefix === '' ? `Redis db ${config.redis.db}` : `Redis keys ${config.redis.keyPrefix}*`;
+  say(`connectors ${statuses.map((status) => `${status.name} ${status.connector.state}`).join(', ')}; ${keys}; topics ${config.topics.prefix}.*`);
 }

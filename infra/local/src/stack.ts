@@ -5,6 +5,7 @@ import { connect } from './components/connect.ts';
 import { kafka } from './components/kafka.ts';
 import { postgres, type PostgresComponent } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
+import { redisCluster, type RedisClusterComponent } from './components/redis-cluster.ts';
 import { registry } from './components/registry.ts';
 import { memoryOf, type ProcessMemory } from './memory.ts';
 import { logFile, stackLayout, type StackLayout } from './layout.ts';
@@ -16,11 +17,15 @@ export interface LocalStack {
   layout: StackLayout;
   /** In start order; each one's dependencies come before it. */
   components: Component[];
+  /** Start order: the components of a stage start side by side once the stages before are up. */
+  stages: Component[][];
   postgres: PostgresComponent;
+  /** The cluster profile's Redis Cluster (absent on the single profile). */
+  redisCluster: RedisClusterComponent | undefined;
 }
 
 export function localStack(config: StackConfig = loadStackConfig()): LocalStack {
-  const layout = stackLayout(config.repoRoot);
+  const layout = stackLayout(config.repoRoot, config.profile);
   const context: StackContext = {
     config,
     layout,
@@ -28,12 +33,14 @@ export function localStack(config: StackConfig = loadStackConfig()): LocalStack 
   };
   const dists = distributions(layout, config.versions);
   const database = postgres(context);
-  return {
-    config,
-    layout,
-    components: [database, redis(context), kafka(context, dists), registry(context, dists), connect(context, dists)],
-    postgres: database,
-  };
+  const cluster = config.redis.nodes.length > 0 ? redisCluster(context) : undefined;
+  // The Kafka nodes start together: each waits for a quorum of the others before it answers.
+  const stages: Component[][] = [
+    [database],
+    [cluster ?? redis(context), ...config.kafka.nodes.map((node) => kafka(context, dists, node))],
+    [registry(context, dists), ...config.connect.workers.map((worker, index) => connect(context, dists, worker, index))],
+  ];
+  return { config, layout, components: stages.flat(), stages, postgres: database, redisCluster: cluster };
 }
 
 /**
@@ -83,7 +90,7 @@ export async function isStackUp(stack: LocalStack): Promise<boolean> {
 /**
  * Brings every component up and healthy. Components already healthy are left alone, so on a
  * running stack this does nothing. Registry and Connect start side by side once their
- * dependencies (PostgreSQL, Kafka) answer.
+ * dependencies (PostgreSQL, Kafka) answer; the cluster profile's Kafka nodes start together.
  */
 export async function stackUp(stack: LocalStack, log: (line: string) => void = console.log): Promise<void> {
   if (await isStackUp(stack)) {
@@ -106,15 +113,7 @@ export async function stackUp(stack: LocalStack, log: (line: string) => void = c
     await component.start();
     log(`${component.name} is up at ${component.endpoint} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   };
-  const byName = new Map(stack.components.map((component) => [component.name, component]));
-  const must = (name: string) => {
-    const component = byName.get(name);
-    if (!component) throw new Error(`no component ${name}`);
-    return component;
-  };
-  await bring(must('postgres'));
-  await Promise.all([bring(must('redis')), bring(must('kafka'))]);
-  await Promise.all([bring(must('registry')), bring(must('connect'))]);
+  for (const stage of stack.stages) await Promise.all(stage.map(bring));
 }
 
 /** Stops every component, dependants first. */

@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox, type Outbox, type OutboxOptions } from '@evergreen/outbox';
-import { createPool, type StackConfig } from '@evergreen/platform';
+import { createPool, createRedis, type RedisClient, type StackConfig } from '@evergreen/platform';
 import { activityLogProjection, userCacheProjection, userSource } from './users.ts';
 import type { Projection, Source } from './verify.ts';
 
@@ -10,7 +9,7 @@ import type { Projection, Source } from './verify.ts';
 export interface ConsistencyContext {
   config: StackConfig;
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   outbox: Outbox;
   source: Source;
   projections: Projection[];
@@ -23,7 +22,7 @@ export interface ConsistencyContext {
  */
 export function consistencyContext(config: StackConfig, catalog: OutboxOptions['catalog']): ConsistencyContext {
   const pool = createPool(config.postgres, { max: 4 });
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
   const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog });
   return {
     config,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import { liveFields, readUserStates, streamUserStates, type UserState } from '@evergreen/user-aggregate';
 import { readCachedUserStates, scanCachedUserIds, userFingerprint } from '@evergreen/user-read-model';
@@ -22,7 +22,7 @@ export function userSource(pool: pg.Pool, batchSize = 5_000): Source {
 }
 
 /** The user cache in Redis (docs/cache.md): versions and content. */
-export function userCacheProjection(redis: Redis): Projection {
+export function userCacheProjection(redis: RedisClient): Projection {
   return { name: 'user-cache', read: (ids) => readCachedUserStates(redis, ids), scan: () => scanCachedUserIds(redis) };
 }
 

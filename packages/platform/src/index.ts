@@ -1,7 +1,7 @@
 export { parseEnvFile, findRepoRoot, loadStackEnv } from './config/env-file.ts';
 export { renderTemplate } from './config/render-template.ts';
 export { loadStackConfig, aggregateTopic, outboxRelays, ConfigError, APPEND_FSYNC_POLICIES } from './config/stack-config.ts';
-export type { OutboxRelay, StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions } from './config/stack-config.ts';
+export type { OutboxRelay, StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions, HostPort, KafkaNode } from './config/stack-config.ts';
 export { pollUntil, DeadlineExceededError } from './wait/poll-until.ts';
 export type { PollOptions } from './wait/poll-until.ts';
 export { createLogger, logFormat } from './logger/logger.ts';
@@ -19,3 +19,7 @@ export { startOpsServer } from './ops/ops-server.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';
 export { createKafka } from './kafka/client.ts';
+export { createRedis, isCluster, slotOf, groupBySlot, sendBatched, scanTargets, scanKeys } from './redis/client.ts';
+export type { RedisClient, BatchedCall } from './redis/client.ts';
+export { STACK_PROFILES, stackProfileOf } from './config/env-file.ts';
+export type { StackProfile } from './config/env-file.ts';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, sendBatched, type RedisClient } from '@evergreen/platform';
 import { activeUserKeyspace } from './generations.ts';
 import { parseCachedUser, type UserEntry } from './user-entry.ts';
 
@@ -22,15 +22,12 @@ const FIELDS = ['version', 'deleted', 'id', 'email', 'name', 'avatarUrl', 'regis
  * The cache's state of each user (absent users are left out), read with one pipelined round trip,
  * in the active generation as of now (a rebuild may have switched it since the last call).
  */
-export async function readCachedUserStates(redis: Redis, ids: readonly string[]): Promise<Map<string, CachedUserState>> {
+export async function readCachedUserStates(redis: RedisClient, ids: readonly string[]): Promise<Map<string, CachedUserState>> {
   const states = new Map<string, CachedUserState>();
   if (ids.length === 0) return states;
   const keyspace = await activeUserKeyspace(redis, { maxAgeMs: 0 });
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hmget(keyspace.key(id), ...FIELDS);
-  const results = (await pipeline.exec()) ?? [];
-  results.forEach(([error, values], index) => {
-    if (error) throw error;
+  const results = await sendBatched(redis, ids.map((id) => (target) => target.hmget(keyspace.key(id), ...FIELDS)));
+  results.forEach((values, index) => {
     const hash: Record<string, string> = {};
     (values as Array<string | null>).forEach((value, field) => {
       if (value !== null) hash[FIELDS[field] as string] = value;
@@ -47,12 +44,7 @@ export async function readCachedUserStates(redis: Redis, ids: readonly string[])
  * Every user id the active generation of the cache holds an entry (or deletion marker) for, in
  * batches, by SCAN: it never blocks Redis.
  */
-export async function* scanCachedUserIds(redis: Redis, count = 2_000): AsyncGenerator<string[]> {
+export async function* scanCachedUserIds(redis: RedisClient, count = 2_000): AsyncGenerator<string[]> {
   const { keyPattern, keyPrefix } = await activeUserKeyspace(redis, { maxAgeMs: 0 });
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', keyPattern, 'COUNT', count);
-    cursor = next;
-    if (keys.length > 0) yield keys.map((key) => key.slice(keyPrefix.length));
-  } while (cursor !== '0');
+  for await (const keys of scanKeys(redis, keyPattern, count)) yield keys.map((key) => key.slice(keyPrefix.length));
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 
 /**
  * Generations of the user projections (docs/operations.md#rebuild). A projection is rebuilt from
@@ -118,7 +118,7 @@ export const userKeyspace = (generation: number = FIRST_GENERATION, baseGroupId?
 export const activityLogNamespace = (generation: number = FIRST_GENERATION, baseGroupId?: string): ActivityLogNamespace => projectionNamespace('activity-log', generation, baseGroupId);
 
 /** The cache's active generation, read now (one GET). */
-export async function readActiveUserGeneration(redis: Redis): Promise<number> {
+export async function readActiveUserGeneration(redis: RedisClient): Promise<number> {
   return parseGeneration(await redis.get(USER_CACHE_GENERATION_KEY));
 }
 
@@ -135,13 +135,13 @@ interface Resolved {
   keyspace: Promise<UserCacheNamespace>;
 }
 
-const resolved = new WeakMap<Redis, Resolved>();
+const resolved = new WeakMap<RedisClient, Resolved>();
 
 /**
  * The keys of the cache's active generation, as read from this Redis at most `maxAgeMs` ago (one
  * GET per client and period; concurrent callers share it). `maxAgeMs: 0` reads it now.
  */
-export async function activeUserKeyspace(redis: Redis, options: { maxAgeMs?: number; now?: () => number } = {}): Promise<UserCacheNamespace> {
+export async function activeUserKeyspace(redis: RedisClient, options: { maxAgeMs?: number; now?: () => number } = {}): Promise<UserCacheNamespace> {
   const now = (options.now ?? Date.now)();
   const maxAgeMs = options.maxAgeMs ?? ACTIVE_GENERATION_MAX_AGE_MS;
   const cached = resolved.get(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import { activeUserKeyspace, userKeyspace } from './generations.ts';
 
 /** The cache entry of one user: the profile fields and the aggregate version they are at. */
@@ -65,7 +65,7 @@ export function parseCachedUser(userId: string, hash: Record<string, string>): C
 }
 
 /** Reads a user's entry in the cache's active generation (as known for at most ACTIVE_GENERATION_MAX_AGE_MS). */
-export async function readCachedUser(redis: Redis, userId: string): Promise<CachedUser> {
+export async function readCachedUser(redis: RedisClient, userId: string): Promise<CachedUser> {
   const keyspace = await activeUserKeyspace(redis);
   return parseCachedUser(userId, await redis.hgetall(keyspace.key(userId)));
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import {
   ConsumerMetrics,
   createGenerationalConsumer,
@@ -18,7 +18,7 @@ export interface CachePopulatorOptions extends ProjectionRuntime {
   /** The user topic (topicsOf(config, [userAggregate]).user for the stack's). */
   topic: string;
   groupId: string;
-  redis: Redis;
+  redis: RedisClient;
   /** The generation whose keys it writes (default 1: evergreen:user:<id>). */
   generation?: number;
   /** Metrics to count into; by default new ones on `registry` (which accepts them once). */
@@ -44,7 +44,7 @@ export function createCachePopulator(options: CachePopulatorOptions): Projection
 }
 
 /** The cache's generations in Redis: the pointer evergreen:user-cache:generation, one key prefix per generation. */
-export function userCacheGenerations(redis: Redis): RedisGenerationStore {
+export function userCacheGenerations(redis: RedisClient): RedisGenerationStore {
   return new RedisGenerationStore(redis, {
     projection: 'cache-populator',
     pointerKey: USER_CACHE_GENERATION_KEY,

@@ -1,14 +1,13 @@
-import { Redis } from 'ioredis';
 import { monitorUserProjection, userCacheProjection } from '@evergreen/consistency';
 import { runWorker, workerContext } from '@evergreen/consumer';
 import { topicsOf } from '@evergreen/event-catalog';
-import { createPool } from '@evergreen/platform';
+import { createPool, createRedis } from '@evergreen/platform';
 import { userAggregate } from '@evergreen/schemas';
 import { createGenerationalCachePopulator } from './cache-populator.ts';
 
 const { config, logger, registry, serde } = workerContext('cache-populator');
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
-const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 // Always on the cache's active generation: a rebuild (`npm run rebuild -- cache-populator`) flips
 // it, and the populator follows within a second, in that generation's group.

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { runRebuildCli } from '@evergreen/consumer';
 import { topicsOf } from '@evergreen/event-catalog';
-import { createLogger, loadStackConfig } from '@evergreen/platform';
+import { createLogger, createRedis, loadStackConfig } from '@evergreen/platform';
 import { userAggregate } from '@evergreen/schemas';
 import { cacheRebuildTarget } from './cache-populator.ts';
 
@@ -12,7 +11,7 @@ await runRebuildCli(process.argv.slice(2), async () => {
   const config = loadStackConfig();
   // The consumer's own logs only when something goes wrong; progress comes as [rebuild] lines.
   const logger = createLogger('cache-populator-rebuild', process.env.EVERGREEN_REBUILD_LOG_LEVEL ?? 'warn');
-  const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
   const target = cacheRebuildTarget({
     brokers: config.kafka.brokers,

@@ -1,5 +1,4 @@
 import { logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { restartConnector } from '@evergreen/connect-config';
@@ -152,9 +151,8 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
           await (usersRelay as (typeof relays)[number]).pool.query('SELECT 1');
           return 'up';
         }),
-        probeComponent('stack', 'Redis', `${config.redis.host}:${config.redis.port}`, async () => {
-          const redis: Redis = consistencyOf().redis;
-          return (await redis.ping()) === 'PONG' ? 'up' : 'unexpected answer';
+        probeComponent('stack', 'Redis', config.redis.nodes.length > 0 ? `cluster ${config.redis.nodes.map((node) => `${node.host}:${node.port}`).join(', ')}` : `${config.redis.host}:${config.redis.port}`, async () => {
+          return (await consistencyOf().redis.ping()) === 'PONG' ? 'up' : 'unexpected answer';
         }),
         probeComponent('stack', 'Kafka', config.kafka.brokers.join(','), async () => {
           const { brokers } = await (await clients()).admin.describeCluster();

@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
 import { runWorker, workerContext } from '@evergreen/consumer';
 import { topicsOf } from '@evergreen/event-catalog';
 import { createOrderCache, ORDER_CACHE_AGGREGATES } from './order-cache.ts';
+import { createRedis } from '@evergreen/platform';
 
 const { config, logger, registry, serde } = workerContext('order-cache');
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
-const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 2 });
+const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 
 await runWorker({

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import { ConsumerMetrics, createProjectionConsumer, type ProjectionConsumer, type ProjectionRuntime } from '@evergreen/consumer';
 import type { TopicsOf } from '@evergreen/event-catalog';
 import { eventCatalog, orderAggregate, userAggregate } from '@evergreen/schemas';
@@ -11,7 +11,7 @@ export interface OrderCacheOptions extends ProjectionRuntime {
   /** The order and user topics (topicsOf(config, ORDER_CACHE_AGGREGATES) for the stack's). */
   topics: TopicsOf<(typeof ORDER_CACHE_AGGREGATES)[number]>;
   groupId: string;
-  redis: Redis;
+  redis: RedisClient;
 }
 
 /** Orders in Redis and each user's order ids, kept by the consumer framework from two aggregates' topics. */

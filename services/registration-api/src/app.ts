@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { ApiMetrics } from './http/metrics.ts';
@@ -16,7 +16,7 @@ export interface AppOptions {
   pool: pg.Pool;
   outbox: Outbox;
   /** The read model the consumers keep; GET /users/:id reads it. */
-  redis: Redis;
+  redis: RedisClient;
   /** How long a read with ?minVersion waits for the cache (EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS). */
   readYourWritesTimeoutMs: number;
   /** Idempotency-Key: how long answers are kept (EVERGREEN_IDEMPOTENCY_TTL_HOURS, default 24) and how often expired ones are swept. */

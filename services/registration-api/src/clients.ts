@@ -16,6 +16,6 @@ export const API_POOL_OPTIONS: pg.PoolConfig = { max: 10, connectionTimeoutMilli
  * one reconnection attempt, fails, and the read falls back to PostgreSQL (read-user.ts) instead of
  * waiting for a Redis that is down or stuck; ioredis reconnects by itself.
  */
-export function apiRedisOptions(redis: StackConfig['redis']): RedisOptions {
+export function apiRedisOptions(redis: Pick<StackConfig['redis'], 'host' | 'port' | 'db'> & Partial<StackConfig['redis']>): RedisOptions {
   return { host: redis.host, port: redis.port, db: redis.db, commandTimeout: 500, maxRetriesPerRequest: 1, connectTimeout: 2_000 };
 }

@@ -1,7 +1,6 @@
 import { AvroSerde } from '@evergreen/avro-serde';
 import { createOutbox } from '@evergreen/outbox';
-import { Redis } from 'ioredis';
-import { ConfigError, createLogger, createPool, exitOnFatalErrors, loadStackConfig, startTracing, type StackConfig } from '@evergreen/platform';
+import { ConfigError, createLogger, createPool, createRedis, exitOnFatalErrors, loadStackConfig, startTracing, type StackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
 import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
@@ -24,7 +23,7 @@ exitOnFatalErrors(logger);
 // Bounded waits (clients.ts): with PostgreSQL down or stuck a write answers 503 within seconds,
 // with Redis down a read falls back to PostgreSQL; both reconnect by themselves when they return.
 const pool = createPool(config.postgres, API_POOL_OPTIONS, logger);
-const redis = new Redis(apiRedisOptions(config.redis));
+const redis = createRedis(config.redis, apiRedisOptions(config.redis));
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
 const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, idempotency: { ttlHours: config.api.idempotencyTtlHours }, logger });

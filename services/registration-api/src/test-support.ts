@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import { onTestFinished } from 'vitest';
 import type { Outbox, OutboxEvent } from '@evergreen/outbox';
@@ -136,7 +136,7 @@ export function fakeRedis(options: FakeRedisOptions = {}) {
     },
   };
   return {
-    redis: redis as unknown as Redis,
+    redis: redis as unknown as RedisClient,
     hashes,
     get reads() {
       return reads;

@@ -5,10 +5,9 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtServices, localStack, stackUp, Supervisor, type LocalStack } from '@evergreen/local-stack';
-import { logLevel } from 'kafkajs';
-import { aggregateTopic, createKafka, createPool, findRepoRoot, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
-import { formatLedger, runScenario, type Fault, type ScenarioContext, type ScenarioResult } from './support/chaos/scenario.ts';
-import { waitUntilGroupCaughtUp } from './support/caught-up.ts';
+import { createPool, findRepoRoot, loadStackConfig, pollUntil, type StackConfig } from '@evergreen/platform';
+import { consumerRecords, formatLedger, runScenario, scenarioContext, type Fault, type ScenarioContext, type ScenarioResult } from './support/chaos/scenario.ts';
+import { waitUntilPopulatorCaughtUp } from './support/caught-up.ts';
 
 // Issue #11: `npm run chaos` kill -9s each component in turn under a bounded mixed load through
 // the API and checks that every acknowledged write reached the cache and the activity log at its
@@ -46,30 +45,9 @@ describe(`chaos: kill -9 under load (${FULL ? 'full' : 'short form'})`, () => {
     redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     await pollUntil(allReady, { description: 'the supervised services to be ready', timeoutMs: 120_000, intervalMs: 250 });
-    const admin = createKafka({ clientId: 'evergreen-e2e-chaos', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      // A fresh group reads the topic from offset 0, which earlier suites filled: caught up first, so
-      // the ledger's "duplicates absorbed" counts only what a fault made the relay send twice.
-      await waitUntilGroupCaughtUp(admin, process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-cache-populator', [aggregateTopic(config, 'user')], 120_000);
-    } finally {
-      await admin.disconnect();
-    }
-    context = {
-      apiUrl: config.api.url,
-      pool,
-      redis,
-      writes: WRITES,
-      concurrency: 8,
-      convergeTimeoutMs: 120_000,
-      async duplicatesCounter() {
-        const text = await (await fetch(`http://127.0.0.1:${config.populator.port}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
-        return text
-          .split('\n')
-          .filter((line) => line.startsWith('evergreen_consumer_records_total{') && line.includes('outcome="stale"'))
-          .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-      },
-    };
+    // Caught up first, so the ledger's "duplicates absorbed" counts only what a fault made the relay send twice.
+    await waitUntilPopulatorCaughtUp(config);
+    context = scenarioContext(config, pool, redis, WRITES, () => consumerRecords(config.populator.port, 'stale'));
   }, 300_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { assertApartFromDemo, holdNamespace, isAnyComponentRunning, isStackUp, l
 import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
 import { orderServiceMigrations } from '@evergreen/order-service';
 import { registrationMigrations } from '@evergreen/registration-api';
-import { E2E_NAMESPACE, enterE2eNamespace } from './support/namespace.ts';
+import { e2eNamespace, enterE2eNamespace } from './support/namespace.ts';
 import { removeScratchLeftovers } from './support/scratch-leftovers.ts';
 
 const say = (line: string) => console.log(`[e2e] ${line}`);
@@ -54,7 +54,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   return async () => {
     await hold.release();
-    for (const key of Object.keys(E2E_NAMESPACE)) {
+    for (const key of Object.keys(e2eNamespace(outside))) {
       if (outside[key] === undefined) delete process.env[key];
       else process.env[key] = outside[key];
     }

@@ -7,17 +7,22 @@ import { logFile, pidFile } from '../layout.ts';
 import { runningPid, stopDaemon, tailOf } from '../processes.ts';
 import { run } from '../shell.ts';
 
-export async function redisAnswersPing(host: string, port: number): Promise<boolean> {
+/** Asks one Redis node something on a connection of its own, without retrying; undefined when it does not answer. */
+export async function askRedisNode<T>(host: string, port: number, ask: (client: Redis) => Promise<T>): Promise<T | undefined> {
   const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
+    return await ask(client);
   } catch {
-    return false;
+    return undefined;
   } finally {
     client.disconnect();
   }
+}
+
+export async function redisAnswersPing(host: string, port: number): Promise<boolean> {
+  return (await askRedisNode(host, port, (client) => client.ping())) === 'PONG';
 }
 
 export function redis(context: StackContext): Component {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { groupBySlot, scanKeys, sendBatched, type RedisClient } from '@evergreen/platform';
 import { GenerationConflictError, RebuildLockedError, storedGeneration, type GenerationStore } from './store.ts';
 
 export interface RedisGenerationOptions {
@@ -46,7 +46,7 @@ export class RedisGenerationStore implements GenerationStore {
   readonly projection: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisGenerationOptions,
   ) {
     this.projection = options.projection;
@@ -99,12 +99,11 @@ export class RedisGenerationStore implements GenerationStore {
     const pattern = this.options.keyPattern(generation);
     const batch = this.options.dropBatch ?? 500;
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
-      cursor = next;
-      for (let start = 0; start < keys.length; start += batch) removed += await this.redis.unlink(...keys.slice(start, start + batch));
-    } while (cursor !== '0');
+    for await (const keys of scanKeys(this.redis, pattern, batch)) {
+      // One UNLINK per slot: a Redis Cluster refuses one naming keys of several.
+      const answers = await sendBatched(this.redis, groupBySlot(this.redis, keys, (key) => key).map((group) => (target) => target.unlink(...group)));
+      for (const answer of answers) removed += Number(answer);
+    }
     return removed;
   }
 }

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { StoreFacts } from '@evergreen/platform';
+import { groupBySlot, isCluster, sendBatched, type RedisClient, type StoreFacts } from '@evergreen/platform';
 import type { ApplyOutcome, PendingOperation, Sink } from '../sink.ts';
 
 /** Writes a Redis hash if `version` is newer than the stored one. */
@@ -66,18 +65,20 @@ type VersionedCommands = {
   evergreenApplyIfNewer(keyCount: number, ...keysThenArgs: string[]): Promise<number[]>;
 };
 
+type Pending = PendingOperation<VersionedOperation>;
+
 /** Operations per script call: long enough to make per-call costs vanish, short enough not to hold Redis up (about a millisecond). */
 const OPERATIONS_PER_CALL = 250;
 
 /**
  * A Redis projection of versioned entries. A batch is applied by a few script calls sent as one
  * pipeline: one round trip for a whole batch of one partition. Each call names every key it
- * touches, so it also runs on a Redis Cluster when those keys share a slot (a hash tag); across
- * slots, use a standalone or Sentinel-managed Redis.
+ * touches; on a Redis Cluster one call holds only keys of one hash slot (CROSSSLOT otherwise), so
+ * a batch becomes a call per slot, sent auto-pipelined per node.
  */
 export class RedisVersionedSink implements Sink<VersionedOperation> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly tombstoneTtlSeconds = DEFAULT_TOMBSTONE_TTL_SECONDS,
   ) {
     redis.defineCommand('evergreenApplyIfNewer', { lua: APPLY_IF_NEWER });
@@ -85,24 +86,26 @@ export class RedisVersionedSink implements Sink<VersionedOperation> {
 
   async apply(operations: ReadonlyArray<PendingOperation<VersionedOperation>>): Promise<ApplyOutcome[]> {
     if (operations.length === 0) return [];
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & VersionedCommands;
-    for (let start = 0; start < operations.length; start += OPERATIONS_PER_CALL) {
-      const slice = operations.slice(start, start + OPERATIONS_PER_CALL);
-      const keys: string[] = [];
-      const args: string[] = [String(this.tombstoneTtlSeconds)];
-      for (const { op } of slice) {
-        keys.push(op.key);
-        if (op.kind === 'upsert') args.push('u', String(op.version), String(op.fields.length), ...op.fields);
-        else args.push('d', String(op.version), '1', op.eventId);
-      }
-      void pipeline.evergreenApplyIfNewer(keys.length, ...keys, ...args);
+    const indexed = operations.map((pending, index) => ({ pending, index }));
+    const calls: Array<typeof indexed> = [];
+    for (const group of groupBySlot(this.redis, indexed, ({ pending }) => pending.op.key)) {
+      for (let start = 0; start < group.length; start += OPERATIONS_PER_CALL) calls.push(group.slice(start, start + OPERATIONS_PER_CALL));
     }
-    const results = (await pipeline.exec()) ?? [];
-    const outcomes = results.flatMap(([error, written]) => {
-      if (error) throw error;
-      return (written as number[]).map((flag): ApplyOutcome => (flag === 1 ? 'applied' : 'stale'));
+    const answers = await sendBatched(
+      this.redis,
+      calls.map((call) => (target) => (target as unknown as VersionedCommands).evergreenApplyIfNewer(call.length, ...scriptArguments(call.map(({ pending }) => pending), this.tombstoneTtlSeconds))),
+    );
+    const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(operations.length);
+    let answered = 0;
+    calls.forEach((call, callIndex) => {
+      const written = answers[callIndex] as number[];
+      call.forEach(({ index }, position) => {
+        if (written[position] === undefined) return;
+        outcomes[index] = written[position] === 1 ? 'applied' : 'stale';
+        answered += 1;
+      });
     });
-    if (outcomes.length !== operations.length) throw new Error(`redis answered ${outcomes.length} of ${operations.length} writes`);
+    if (answered !== operations.length) throw new Error(`redis answered ${answered} of ${operations.length} writes`);
     return outcomes;
   }
 
@@ -119,8 +122,21 @@ export class RedisVersionedSink implements Sink<VersionedOperation> {
   }
 }
 
-/** A Redis client's store, for the spans of its writes. */
-export function redisStore(redis: Redis): StoreFacts {
+/** A Redis client's store, for the spans of its writes. A Cluster's writes go to many nodes (and only db 0), so it names none. */
+export function redisStore(redis: RedisClient): StoreFacts {
+  if (isCluster(redis)) return { system: 'redis', namespace: '0' };
   const { host, port, db } = redis.options;
   return { system: 'redis', namespace: String(db ?? 0), serverAddress: host, serverPort: port };
+}
+
+/** KEYS then ARGV of one script call, in the layout APPLY_IF_NEWER reads. */
+function scriptArguments(slice: readonly Pending[], tombstoneTtlSeconds: number): string[] {
+  const keys: string[] = [];
+  const args: string[] = [String(tombstoneTtlSeconds)];
+  for (const { op } of slice) {
+    keys.push(op.key);
+    if (op.kind === 'upsert') args.push('u', String(op.version), String(op.fields.length), ...op.fields);
+    else args.push('d', String(op.version), '1', op.eventId);
+  }
+  return [...keys, ...args];
 }

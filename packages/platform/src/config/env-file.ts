@@ -27,8 +27,21 @@ export function findRepoRoot(from: string = dirname(fileURLToPath(import.meta.ur
   }
 }
 
+/** The stack profiles: one node of everything (the default), or replicated Kafka, Connect and Redis. */
+export const STACK_PROFILES = ['single', 'cluster'] as const;
+export type StackProfile = (typeof STACK_PROFILES)[number];
+
+/** EVERGREEN_STACK_PROFILE of the environment; unset is the single-node default. */
+export function stackProfileOf(environment: NodeJS.ProcessEnv): StackProfile {
+  const raw = environment.EVERGREEN_STACK_PROFILE?.trim() || 'single';
+  const profile = STACK_PROFILES.find((known) => known === raw);
+  if (!profile) throw new Error(`EVERGREEN_STACK_PROFILE: must be one of ${STACK_PROFILES.join(', ')}, got "${raw}"`);
+  return profile;
+}
+
 /**
- * The defaults from infra/versions.env and infra/stack.env with the process environment
+ * The defaults from infra/versions.env and infra/stack.env, then the profile's own file
+ * (infra/stack.cluster.env when EVERGREEN_STACK_PROFILE=cluster), with the process environment
  * laid over them: a variable set in the environment always wins.
  */
 export function loadStackEnv(
@@ -36,9 +49,12 @@ export function loadStackEnv(
   repoRoot: string = findRepoRoot(),
 ): Record<string, string> {
   const merged: Record<string, string> = {};
-  for (const file of ['versions.env', 'stack.env']) {
+  const profile = stackProfileOf(environment);
+  const files = ['versions.env', 'stack.env', ...(profile === 'single' ? [] : [`stack.${profile}.env`])];
+  for (const file of files) {
     Object.assign(merged, parseEnvFile(readFileSync(join(repoRoot, 'infra', file), 'utf8')));
   }
+  merged.EVERGREEN_STACK_PROFILE = profile;
   for (const [key, value] of Object.entries(environment)) {
     if (value !== undefined) merged[key] = value;
   }

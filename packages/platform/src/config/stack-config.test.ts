@@ -37,6 +37,51 @@ describe('loadStackConfig', () => {
     expect(other.connect).toMatchObject({ connectorName: 'other-outbox', slotName: 'other_outbox' });
   });
 
+  it('runs one node of everything by default: one broker, replication factor 1, a standalone Redis, one worker', () => {
+    const single = loadStackConfig({});
+
+    expect(single.profile).toBe('single');
+    expect(single.kafka).toMatchObject({ brokers: ['127.0.0.1:19092'], replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(single.kafka.nodes).toEqual([{ id: 1, host: '127.0.0.1', port: 19092, controllerPort: 19093 }]);
+    expect(single.connect.workers.map((worker) => worker.url)).toEqual(['http://127.0.0.1:18083']);
+    expect(single.redis).toMatchObject({ nodes: [], keyPrefix: '', port: 16379 });
+    expect(single.consumers.instances).toBe(1);
+  });
+
+  it('lays infra/stack.cluster.env over the defaults for the cluster profile, on ports of its own', () => {
+    const cluster = loadStackConfig({ EVERGREEN_STACK_PROFILE: 'cluster' });
+
+    expect(cluster.profile).toBe('cluster');
+    expect(cluster.kafka.brokers).toEqual(['127.0.0.1:19192', '127.0.0.1:19292', '127.0.0.1:19392']);
+    expect(cluster.kafka.nodes.map((node) => node.controllerPort)).toEqual([19193, 19293, 19393]);
+    expect(cluster.kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(cluster.connect.workers.map((worker) => worker.port)).toEqual([18183, 18283]);
+    expect(cluster.connect.url).toBe('http://127.0.0.1:18183');
+    expect(cluster.redis.nodes).toHaveLength(6);
+    expect(cluster.postgres.port).toBe(15532);
+    expect(cluster.consumers.instances).toBe(2);
+    // An environment variable still wins over the profile's file.
+    expect(loadStackConfig({ EVERGREEN_STACK_PROFILE: 'cluster', EVERGREEN_CONSUMER_INSTANCES: '3' }).consumers.instances).toBe(3);
+  });
+
+  it('refuses an unknown profile, naming the variable', () => {
+    expect(() => loadStackConfig({ EVERGREEN_STACK_PROFILE: 'galaxy' })).toThrow(/EVERGREEN_STACK_PROFILE.*single, cluster/);
+  });
+
+  it.each([
+    [{ EVERGREEN_TOPIC_REPLICATION_FACTOR: '2' }, 'EVERGREEN_TOPIC_REPLICATION_FACTOR', 'at most the number of Kafka nodes (1)'],
+    [{ EVERGREEN_STACK_PROFILE: 'cluster', EVERGREEN_TOPIC_MIN_INSYNC_REPLICAS: '4' }, 'EVERGREEN_TOPIC_MIN_INSYNC_REPLICAS', 'at most EVERGREEN_TOPIC_REPLICATION_FACTOR (3)'],
+    [{ EVERGREEN_KAFKA_PORTS: '19192,19292' }, 'EVERGREEN_KAFKA_CONTROLLER_PORTS', 'one controller port per broker port (2)'],
+    [{ EVERGREEN_KAFKA_PORTS: '19192,x' }, 'EVERGREEN_KAFKA_PORTS', 'list of TCP ports'],
+    [{ EVERGREEN_REDIS_NODES: '127.0.0.1' }, 'EVERGREEN_REDIS_NODES', 'list of host:port'],
+    [{ EVERGREEN_STACK_PROFILE: 'cluster', EVERGREEN_REDIS_DB: '1' }, 'EVERGREEN_REDIS_DB', 'must be 0 on a Redis Cluster'],
+  ])('refuses the topology %j, naming %s', (environment, variable, problem) => {
+    const error = refusal(environment);
+
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(problem);
+  });
+
   it.each([
     ['EVERGREEN_API_PORT', '70000', 'must be a TCP port'],
     ['EVERGREEN_API_PORT', 'three thousand', 'must be a TCP port'],

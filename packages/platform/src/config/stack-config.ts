@@ -1,4 +1,4 @@
-import { findRepoRoot, loadStackEnv } from './env-file.ts';
+import { findRepoRoot, loadStackEnv, type StackProfile } from './env-file.ts';
 
 export interface PostgresSettings {
   host: string;
@@ -13,9 +13,32 @@ export type AppendFsync = 'everysec' | 'always';
 
 export const APPEND_FSYNC_POLICIES: readonly AppendFsync[] = ['everysec', 'always'];
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One Kafka node: broker and KRaft controller in one process. */
+export interface KafkaNode extends HostPort {
+  id: number;
+  controllerPort: number;
+}
+
 export interface RedisSettings {
   host: string;
   port: number;
+  /**
+   * The nodes of a Redis Cluster (EVERGREEN_REDIS_NODES); empty for one standalone Redis at
+   * host:port. Clients connect to the cluster through any of them.
+   */
+  nodes: HostPort[];
+  /** Replicas per primary the local stack gives its Redis Cluster. */
+  clusterReplicas: number;
+  /**
+   * Prepended to every key of this namespace. A Redis Cluster has only db 0, so a namespace that
+   * is not the demo's (the end-to-end tests', the benchmarks') keeps apart by prefix there.
+   */
+  keyPrefix: string;
   /** The logical database (SELECT) every client of this namespace uses: the demo 0, the end-to-end tests their own. */
   db: number;
   appendfsync: AppendFsync;
@@ -24,10 +47,24 @@ export interface RedisSettings {
 /** Where every component of the stack listens, read from infra/stack.env and the environment. */
 export interface StackConfig {
   repoRoot: string;
+  /** EVERGREEN_STACK_PROFILE: single nodes (default) or the replicated cluster (infra/stack.cluster.env). */
+  profile: StackProfile;
   postgres: PostgresSettings;
   registryDatabase: string;
   redis: RedisSettings;
-  kafka: { brokers: string[]; host: string; port: number; controllerPort: number; heap: string };
+  kafka: {
+    brokers: string[];
+    host: string;
+    port: number;
+    controllerPort: number;
+    heap: string;
+    /** Every node of the KRaft quorum; the first is host:port/controllerPort. */
+    nodes: KafkaNode[];
+    /** Of every topic the stack creates: the aggregates', Connect's, the consumer offsets'. */
+    replicationFactor: number;
+    /** With acks=all, a write needs this many in-sync replicas or it is refused (never silently under-replicated). */
+    minInsyncReplicas: number;
+  };
   connect: {
     url: string;
     host: string;
@@ -39,6 +76,8 @@ export interface StackConfig {
     connectorName: string;
     /** The PostgreSQL replication slot the connector reads from. */
     slotName: string;
+    /** Every worker of the distributed group; `url` is the first's (any worker answers for the group). */
+    workers: Array<HostPort & { url: string }>;
   };
   registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
   /** The JVMs' (Kafka, Connect, registry) starting heap; each grows to its own maximum under load and gives back what it no longer uses when idle. */
@@ -56,8 +95,11 @@ export interface StackConfig {
   /** The periodic verification of read models against PostgreSQL (packages/consistency). */
   consistency: { verifyIntervalMs: number; verifyGraceMs: number };
   activityLog: { port: number };
-  /** Every consumer (packages/consumer): how long a partition may retry one record before /ready fails. */
-  consumers: { stuckAfterMs: number };
+  /**
+   * Every consumer (packages/consumer): how long a partition may retry one record before /ready
+   * fails; how many instances of each consumer service the supervisor runs (one group).
+   */
+  consumers: { stuckAfterMs: number; instances: number };
   /**
    * services/order-service: its HTTP port, its own database with the outbox connector and slot that
    * relay it, and the consumer group of its replica of the users.
@@ -144,19 +186,51 @@ function reader(env: Record<string, string>) {
     if (!/^[a-z0-9_]{1,63}$/.test(raw)) throw new ConfigError(name, `must be a replication slot name (lower-case letters, digits and _, at most 63), got "${raw}"`);
     return raw;
   };
-  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName };
+  const optional = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const portList = (name: string, fallback: number): number[] => {
+    const raw = optional(name);
+    if (raw === undefined) return [fallback];
+    return raw.split(',').map((item) => {
+      const value = Number(item.trim());
+      if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new ConfigError(name, `must be a comma-separated list of TCP ports, got "${raw}"`);
+      return value;
+    });
+  };
+  const hostPorts = (name: string): HostPort[] => {
+    const raw = optional(name);
+    if (raw === undefined) return [];
+    return raw.split(',').map((item) => {
+      const match = /^([^:\s]+):(\d{1,5})$/.exec(item.trim());
+      const value = Number(match?.[2]);
+      if (!match?.[1] || !Number.isInteger(value) || value < 1 || value > 65_535) throw new ConfigError(name, `must be a comma-separated list of host:port, got "${raw}"`);
+      return { host: match[1], port: value };
+    });
+  };
+  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts };
 }
 
 /** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
 export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
   const repoRoot = findRepoRoot();
   const env = loadStackEnv(environment, repoRoot);
-  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName } = reader(env);
+  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts } = reader(env);
 
   const kafkaHost = text('EVERGREEN_KAFKA_HOST');
   const kafkaPort = port('EVERGREEN_KAFKA_PORT');
+  const kafkaNodes = kafkaNodesOf(kafkaHost, portList('EVERGREEN_KAFKA_PORTS', kafkaPort), portList('EVERGREEN_KAFKA_CONTROLLER_PORTS', port('EVERGREEN_KAFKA_CONTROLLER_PORT')));
+  const replicationFactor = positiveInt('EVERGREEN_TOPIC_REPLICATION_FACTOR');
+  const minInsyncReplicas = positiveInt('EVERGREEN_TOPIC_MIN_INSYNC_REPLICAS');
+  if (replicationFactor > kafkaNodes.length) throw new ConfigError('EVERGREEN_TOPIC_REPLICATION_FACTOR', `must be at most the number of Kafka nodes (${kafkaNodes.length}), got ${replicationFactor}`);
+  if (minInsyncReplicas > replicationFactor) throw new ConfigError('EVERGREEN_TOPIC_MIN_INSYNC_REPLICAS', `must be at most EVERGREEN_TOPIC_REPLICATION_FACTOR (${replicationFactor}), got ${minInsyncReplicas}`);
   const connectHost = text('EVERGREEN_CONNECT_HOST');
-  const connectPort = port('EVERGREEN_CONNECT_PORT');
+  const connectPorts = portList('EVERGREEN_CONNECT_PORTS', port('EVERGREEN_CONNECT_PORT'));
+  const connectPort = connectPorts[0] as number;
+  const redisNodes = hostPorts('EVERGREEN_REDIS_NODES');
+  const redisDbNumber = redisDb('EVERGREEN_REDIS_DB');
+  if (redisNodes.length > 0 && redisDbNumber !== 0) throw new ConfigError('EVERGREEN_REDIS_DB', `must be 0 on a Redis Cluster (EVERGREEN_REDIS_NODES), which has no other database; keep apart with EVERGREEN_REDIS_KEY_PREFIX`);
   const registryHost = text('EVERGREEN_REGISTRY_HOST');
   const registryPort = port('EVERGREEN_REGISTRY_PORT');
   const apiHost = text('EVERGREEN_API_HOST');
@@ -164,6 +238,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
 
   return {
     repoRoot,
+    profile: env.EVERGREEN_STACK_PROFILE === 'cluster' ? 'cluster' : 'single',
     postgres: {
       host: text('EVERGREEN_PG_HOST'),
       port: port('EVERGREEN_PG_PORT'),
@@ -175,15 +250,21 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     redis: {
       host: text('EVERGREEN_REDIS_HOST'),
       port: port('EVERGREEN_REDIS_PORT'),
-      db: redisDb('EVERGREEN_REDIS_DB'),
+      db: redisDbNumber,
       appendfsync: appendFsync('EVERGREEN_REDIS_APPENDFSYNC'),
+      nodes: redisNodes,
+      clusterReplicas: Number(optional('EVERGREEN_REDIS_CLUSTER_REPLICAS') ?? '0'),
+      keyPrefix: optional('EVERGREEN_REDIS_KEY_PREFIX') ?? '',
     },
     kafka: {
-      brokers: [`${kafkaHost}:${kafkaPort}`],
+      brokers: kafkaNodes.map((node) => `${node.host}:${node.port}`),
       host: kafkaHost,
-      port: kafkaPort,
-      controllerPort: port('EVERGREEN_KAFKA_CONTROLLER_PORT'),
+      port: kafkaNodes[0]?.port ?? kafkaPort,
+      controllerPort: kafkaNodes[0]?.controllerPort ?? port('EVERGREEN_KAFKA_CONTROLLER_PORT'),
       heap: heap('EVERGREEN_KAFKA_HEAP'),
+      nodes: kafkaNodes,
+      replicationFactor,
+      minInsyncReplicas,
     },
     connect: {
       url: `http://${connectHost}:${connectPort}`,
@@ -194,6 +275,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       dbPort: port('EVERGREEN_CONNECT_DB_PORT'),
       connectorName: text('EVERGREEN_CONNECTOR_NAME'),
       slotName: slotName('EVERGREEN_SLOT_NAME'),
+      workers: connectPorts.map((workerPort) => ({ host: connectHost, port: workerPort, url: `http://${connectHost}:${workerPort}` })),
     },
     registry: {
       url: `http://${registryHost}:${registryPort}`,
@@ -215,7 +297,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
-    consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS') },
+    consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS'), instances: positiveInt('EVERGREEN_CONSUMER_INSTANCES') },
     orders: {
       port: port('EVERGREEN_ORDER_SERVICE_PORT'),
       database: text('EVERGREEN_ORDERS_PG_DATABASE'),
@@ -247,6 +329,14 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       redisMajor: text('REDIS_MAJOR'),
     },
   };
+}
+
+/** Node ids 1..n, each broker port paired with its controller port. */
+function kafkaNodesOf(host: string, ports: number[], controllerPorts: number[]): KafkaNode[] {
+  if (ports.length !== controllerPorts.length) {
+    throw new ConfigError('EVERGREEN_KAFKA_CONTROLLER_PORTS', `must list one controller port per broker port (${ports.length}), got ${controllerPorts.length}`);
+  }
+  return ports.map((port, index) => ({ id: index + 1, host, port, controllerPort: controllerPorts[index] as number }));
 }
 
 /** The topic that carries every event of one aggregate type, in commit order per aggregate. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import { readCachedUser, type CachedUser, type UserEntry } from '@evergreen/user-read-model';
 import { USER_COLUMNS, userFromRow, type User, type UserRow } from '@evergreen/user-aggregate';
@@ -19,7 +19,7 @@ export interface UserRead {
 
 export interface ReadUserDeps {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   /** How long a read with a minimum version waits for the cache before reading PostgreSQL. */
   readYourWritesTimeoutMs: number;
   /** How often the cache is asked again while waiting. */

@@ -1,5 +1,5 @@
-import type { Admin } from 'kafkajs';
-import { pollUntil } from '@evergreen/platform';
+import { logLevel, type Admin } from 'kafkajs';
+import { aggregateTopic, createKafka, pollUntil, type StackConfig } from '@evergreen/platform';
 
 /**
  * Waits until a group has committed, on every partition of each topic, up to where the topic ends
@@ -18,4 +18,18 @@ export async function waitUntilGroupCaughtUp(admin: Admin, groupId: string, topi
     },
     { description: `group ${groupId} to catch up with ${topics.join(' and ')}`, timeoutMs, intervalMs: 200 },
   );
+}
+
+/**
+ * The cache populator's group caught up with the user topic: a fresh group reads it from offset 0,
+ * which earlier suites filled, so a ledger counts only what happened after this.
+ */
+export async function waitUntilPopulatorCaughtUp(config: StackConfig, timeoutMs = 120_000): Promise<void> {
+  const admin = createKafka({ clientId: 'evergreen-e2e-caught-up', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await waitUntilGroupCaughtUp(admin, process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-cache-populator', [aggregateTopic(config, 'user')], timeoutMs);
+  } finally {
+    await admin.disconnect();
+  }
 }

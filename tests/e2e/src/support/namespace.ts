@@ -35,9 +35,29 @@ export const E2E_NAMESPACE = {
   EVERGREEN_ORDER_CACHE_GROUP: 'evergreen-e2e-order-cache',
 } as const satisfies Record<string, string>;
 
+/**
+ * On the cluster profile (EVERGREEN_STACK_PROFILE=cluster): a Redis Cluster has only db 0, so the
+ * namespace keeps apart by key prefix; its services listen on ports of their own (each consumer's
+ * second instance at +100), apart from a run of the suites on the single-node stack beside it.
+ */
+export const E2E_CLUSTER_NAMESPACE = {
+  EVERGREEN_REDIS_DB: '0',
+  EVERGREEN_REDIS_KEY_PREFIX: 'evergreen-e2e/',
+  EVERGREEN_API_PORT: '3140',
+  EVERGREEN_POPULATOR_PORT: '3141',
+  EVERGREEN_ACTIVITY_LOG_PORT: '3142',
+  EVERGREEN_ORDER_SERVICE_PORT: '3143',
+  EVERGREEN_ORDER_CACHE_PORT: '3144',
+} as const satisfies Record<string, string>;
+
+/** The namespace of the profile the environment names. */
+export function e2eNamespace(environment: NodeJS.ProcessEnv): Record<string, string> {
+  return environment.EVERGREEN_STACK_PROFILE === 'cluster' ? { ...E2E_NAMESPACE, ...E2E_CLUSTER_NAMESPACE } : E2E_NAMESPACE;
+}
+
 /** Lays the namespace over an environment (process.env in the global setup); the namespace wins. */
 export function enterE2eNamespace(environment: NodeJS.ProcessEnv): void {
-  Object.assign(environment, E2E_NAMESPACE);
+  Object.assign(environment, e2eNamespace(environment));
 }
 
 /**

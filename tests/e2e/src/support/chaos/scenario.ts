@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { Redis } from 'ioredis';
-import { pollUntil } from '@evergreen/platform';
+import { pollUntil, type RedisClient } from '@evergreen/platform';
 import { readUserStates } from '@evergreen/user-aggregate';
 import { readCachedUserStates } from '@evergreen/user-read-model';
 import { checkCache, Ledger, missingActivity, type Shown } from './ledger.ts';
@@ -34,12 +33,26 @@ export interface ScenarioResult {
 export interface ScenarioContext {
   apiUrl: string;
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   /** The populator's records that found their version already applied, as its /metrics counts them now. */
   duplicatesCounter(): Promise<number>;
   writes: number;
   concurrency: number;
   convergeTimeoutMs: number;
+}
+
+/** evergreen_consumer_records_total of one consumer instance with that outcome (applied, stale, …), summed over its partitions. */
+export async function consumerRecords(opsPort: number, outcome: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('evergreen_consumer_records_total{') && line.includes(`outcome="${outcome}"`))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
+/** The scenarios' common settings around a namespace's API, database and cache. */
+export function scenarioContext(config: { api: { url: string } }, pool: pg.Pool, redis: RedisClient, writes: number, duplicatesCounter: () => Promise<number>): ScenarioContext {
+  return { apiUrl: config.api.url, pool, redis, writes, concurrency: 8, convergeTimeoutMs: 120_000, duplicatesCounter };
 }
 
 /** Sums a counter across restarts of the process that exports it: a drop means it started again from zero. */

@@ -5,7 +5,8 @@ import { e2eNamespace } from './tests/e2e/src/support/namespace.ts';
 // run against the real local stack, which their global setup starts when it is down.
 export default defineConfig({
   test: {
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    // .ci/run sums the reports: npm test's cluster run (test:cluster) names its own, so it adds to this one.
+    reporters: ['default', ['json', { outputFile: process.env.EVERGREEN_VITEST_REPORT ?? 'test-results/vitest.json' }]],
     projects: [
       {
         test: {

@@ -15,6 +15,7 @@ import { aggregateTopic, createKafka, createLogger, createPool, findRepoRoot, lo
 import { buildApp } from '@evergreen/registration-api';
 import { parseCachedUser, readActiveUserGeneration, userKey, userKeyspace, type CachedUser } from '@evergreen/user-read-model';
 import type { UserRow } from '@evergreen/user-aggregate';
+import { startGroupAtEnd } from './support/caught-up.ts';
 import { uniqueEmail } from './support/harness.ts';
 import { REBUILD_SCRATCH_REDIS_DB } from './support/namespace.ts';
 
@@ -85,11 +86,6 @@ describe('npm run rebuild: blue-green rebuild of the cache and the activity log 
   let writing = false;
   let writers: Promise<void>[] = [];
 
-  /** Positions a group at the topic's current end: a service deployed long ago, its projection lacking the older history. */
-  async function startGroupAtEnd(groupId: string): Promise<void> {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
-  }
 
   async function groupsCaughtUp(groupIds: string[]): Promise<boolean> {
     const ends = await admin.fetchTopicOffsets(topic);
@@ -160,7 +156,7 @@ describe('npm run rebuild: blue-green rebuild of the cache and the activity log 
     app = await buildApp({ pool, outbox: createOutbox({ serde, config, catalog: eventCatalog }), redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs });
 
     // The services, as main.ts runs them, following their active generation (polled every 200 ms here).
-    await Promise.all([startGroupAtEnd(groups.cache), startGroupAtEnd(groups.activity)]);
+    await Promise.all([startGroupAtEnd(admin, groups.cache, [topic]), startGroupAtEnd(admin, groups.activity, [topic])]);
     populator = createGenerationalCachePopulator({ brokers: config.kafka.brokers, topic, baseGroupId: groups.cache, redis, serde, logger, registry: new Registry(), retry: quickRetry, generationPollMs: 200 });
     activityLog = createGenerationalActivityLog({ brokers: config.kafka.brokers, topic, baseGroupId: groups.activity, pool: projectionPool, serde, logger, registry: new Registry(), retry: quickRetry, generationPollMs: 200 });
     await Promise.all([populator.start(), activityLog.start()]);

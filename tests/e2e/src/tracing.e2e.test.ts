@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '@evergreen/platform';
+import { logLevel } from 'kafkajs';
+import { retryTopic } from '@evergreen/consumer';
+import { aggregateTopic, createKafka, loadStackConfig, pollUntil } from '@evergreen/platform';
+import { startGroupAtEnd } from './support/caught-up.ts';
 import { OTLP_SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@evergreen/platform/otlp-receiver';
 import { uniqueEmail } from './support/harness.ts';
 import { spawnService, type ServiceProcess } from './support/service-process.ts';
@@ -15,11 +18,21 @@ describe('tracing: a write yields one connected trace across the services', () =
   let receiver: OtlpReceiver;
   let api: ServiceProcess;
   const services: ServiceProcess[] = [];
-  // Groups of their own: they read the whole topic once, apart from any other run's consumers.
+  // Groups of their own, apart from any other run's consumers, starting at the topic's end: replaying
+  // what earlier suites left there (thousands of records in a full run) could outlast the deadline.
   const populatorGroup = `${process.env.EVERGREEN_POPULATOR_GROUP ?? 'evergreen-e2e-cache-populator'}-tracing-${randomUUID()}`;
   const activityGroup = `${process.env.EVERGREEN_ACTIVITY_LOG_GROUP ?? 'evergreen-e2e-activity-log'}-tracing-${randomUUID()}`;
 
   beforeAll(async () => {
+    const config = loadStackConfig();
+    const admin = createKafka({ clientId: 'evergreen-e2e-tracing', brokers: config.kafka.brokers, logLevel: logLevel.ERROR }).admin();
+    await admin.connect();
+    try {
+      const topics = [aggregateTopic(config, 'user'), retryTopic(aggregateTopic(config, 'user'))];
+      await Promise.all([startGroupAtEnd(admin, populatorGroup, topics), startGroupAtEnd(admin, activityGroup, topics)]);
+    } finally {
+      await admin.disconnect();
+    }
     receiver = await startOtlpReceiver();
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
     // The consumers continue sampled traces and start none: catching up on the topic's earlier

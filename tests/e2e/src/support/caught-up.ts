@@ -21,6 +21,18 @@ export async function waitUntilGroupCaughtUp(admin: Admin, groupId: string, topi
 }
 
 /**
+ * Positions a group that has not started at each topic's current end, so it begins with what is
+ * produced next instead of replaying what earlier suites left (a service deployed long ago, or a
+ * test that needs only its own records).
+ */
+export async function startGroupAtEnd(admin: Admin, groupId: string, topics: readonly string[]): Promise<void> {
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+  }
+}
+
+/**
  * The cache populator's group caught up with the user topic: a fresh group reads it from offset 0,
  * which earlier suites filled, so a ledger counts only what happened after this.
  */

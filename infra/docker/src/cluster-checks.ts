@@ -70,6 +70,8 @@ function kafkaProblems(kafka: Named[], clusterEnv: Record<string, string>): stri
   });
   const clusterIds = new Set(kafka.map(([, service]) => environmentOf(service).CLUSTER_ID));
   if (clusterIds.size !== 1 || clusterIds.has(undefined)) problems.push('the Kafka nodes do not share one CLUSTER_ID');
+  // kafka-storage format refuses an id that is not a UUID's 16 bytes in URL-safe base64 (22 characters).
+  for (const id of clusterIds) if (id !== undefined && !/^[A-Za-z0-9_-]{21}[AQgw]$/.test(id)) problems.push(`CLUSTER_ID ${id} is not a base64 UUID (22 characters)`);
   return problems;
 }
 

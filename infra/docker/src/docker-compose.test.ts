@@ -173,6 +173,8 @@ describe('each check fails on the mistake it is for', () => {
       expect.stringContaining('connect-1: bootstrap servers kafka-1:19092 are not the brokers'),
       expect.stringContaining('connect-2: bootstrap servers kafka-1:19092 are not the brokers'),
     ]);
+    const clusterId = /CLUSTER_ID: (\S+)/.exec(composeText)?.[1] ?? '';
+    expect(clusterProblems(compose(edited(composeText, `CLUSTER_ID: ${clusterId}`, 'CLUSTER_ID: evergreen-cluster')))).toEqual([expect.stringContaining('is not a base64 UUID')]);
     expect(clusterProblems(compose(edited(composeText, '--cluster-replicas 1', '--cluster-replicas 0')))).toEqual([expect.stringContaining('--cluster-replicas 1')]);
     expect(clusterProblems(compose(edited(composeText, '"--cluster-enabled", "yes", ', '')))).toHaveLength(6);
     const withoutRedis6 = edited(composeText, ',redis-6:6379', '');

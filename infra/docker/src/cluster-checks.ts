@@ -53,6 +53,7 @@ function kafkaProblems(kafka: Named[], clusterEnv: Record<string, string>): stri
     const expectedVoters = list(env.KAFKA_CONTROLLER_QUORUM_VOTERS).sort();
     if (expectedVoters.join(',') !== [...voters].sort().join(',')) problems.push(`${name}: controller.quorum.voters ${env.KAFKA_CONTROLLER_QUORUM_VOTERS ?? '(none)'} are not the nodes ${voters.join(',')}`);
     if (!(env.KAFKA_PROCESS_ROLES ?? '').includes('controller')) problems.push(`${name}: is no controller, so it is no voter`);
+    if (!(env.KAFKA_HEAP_OPTS ?? '').includes(`-Xmx${clusterEnv.EVERGREEN_KAFKA_HEAP ?? '?'}`)) problems.push(`${name}: its heap is not EVERGREEN_KAFKA_HEAP (${clusterEnv.EVERGREEN_KAFKA_HEAP ?? '?'})`);
     const host = listener(env.KAFKA_ADVERTISED_LISTENERS, 'HOST');
     const docker = listener(env.KAFKA_ADVERTISED_LISTENERS, 'DOCKER');
     if (host?.port !== ports[index] || publishedFor(service, '9092') !== ports[index]) problems.push(`${name}: the host reaches it at ${host?.port ?? '?'} (published ${publishedFor(service, '9092') ?? '?'}), ${CLUSTER_ENV_FILE} says ${ports[index] ?? '?'}`);
@@ -95,6 +96,7 @@ function connectProblems(connect: Named[], kafka: Named[], clusterEnv: Record<st
     for (const variable of ['CONFIG_STORAGE_REPLICATION_FACTOR', 'OFFSET_STORAGE_REPLICATION_FACTOR', 'STATUS_STORAGE_REPLICATION_FACTOR']) {
       if (env[variable] !== clusterEnv.EVERGREEN_TOPIC_REPLICATION_FACTOR) problems.push(`${name}: ${variable} is ${env[variable] ?? '(unset)'}, not EVERGREEN_TOPIC_REPLICATION_FACTOR`);
     }
+    if (!(env.HEAP_OPTS ?? '').includes(`-Xmx${clusterEnv.EVERGREEN_CONNECT_HEAP ?? '?'}`)) problems.push(`${name}: its heap is not EVERGREEN_CONNECT_HEAP (${clusterEnv.EVERGREEN_CONNECT_HEAP ?? '?'})`);
     if (env.CONNECT_PRODUCER_ACKS !== 'all') problems.push(`${name}: its producer does not send with acks=all`);
     if (env.CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS !== clusterEnv.EVERGREEN_CONNECT_REBALANCE_DELAY_MS) problems.push(`${name}: scheduled.rebalance.max.delay.ms is not EVERGREEN_CONNECT_REBALANCE_DELAY_MS`);
   });

@@ -166,6 +166,9 @@ describe('each check fails on the mistake it is for', () => {
       expect.stringContaining('kafka-3: controller.quorum.voters'),
     ]);
     expect(clusterProblems(compose(edited(composeText, 'KAFKA_MIN_INSYNC_REPLICAS: 2', 'KAFKA_MIN_INSYNC_REPLICAS: 1')))).toHaveLength(3);
+    expect(clusterProblems(compose(edited(composeText, '-Xmx640m', '-Xmx1g')))).toEqual([
+      'kafka-1: its heap is not EVERGREEN_KAFKA_HEAP (640m)', 'kafka-2: its heap is not EVERGREEN_KAFKA_HEAP (640m)', 'kafka-3: its heap is not EVERGREEN_KAFKA_HEAP (640m)',
+    ]);
     expect(clusterProblems(compose(edited(composeText, 'ADVERTISED_HOST_NAME: connect-2', 'ADVERTISED_HOST_NAME: connect-1')))).toEqual([
       expect.stringContaining('connect-2: advertises REST host connect-1'),
     ]);

@@ -148,7 +148,8 @@ function applicationProblems(built: Named[], kafka: Named[], connect: Named[], r
     for (const variable of ['EVERGREEN_TOPIC_REPLICATION_FACTOR', 'EVERGREEN_TOPIC_MIN_INSYNC_REPLICAS', 'EVERGREEN_CONNECT_REBALANCE_DELAY_MS', 'EVERGREEN_REDIS_CLUSTER_REPLICAS', 'EVERGREEN_CONSUMER_INSTANCES']) {
       if (env[variable] !== clusterEnv[variable]) problems.push(`${name}: ${variable} is ${env[variable] ?? '(unset)'}, ${CLUSTER_ENV_FILE} says ${clusterEnv[variable] ?? '?'}`);
     }
-    if (env.EVERGREEN_STACK_PROFILE !== CLUSTER_PROFILE) problems.push(`${name}: EVERGREEN_STACK_PROFILE is not ${CLUSTER_PROFILE}`);
+    // The runtime image carries versions.env and stack.env only; the profile would make the loader read the third.
+    if (env.EVERGREEN_STACK_PROFILE !== undefined) problems.push(`${name}: EVERGREEN_STACK_PROFILE=${env.EVERGREEN_STACK_PROFILE} makes it read infra/${CLUSTER_ENV_FILE}, which its image lacks; give the values instead`);
     const waited = new Map(dependencies(service).map(({ name: dependency, condition }) => [dependency, condition]));
     const needs = [...kafka, ...connect].map(([dependency]) => dependency);
     for (const dependency of needs) if (waited.get(dependency) !== 'service_healthy') problems.push(`${name}: does not wait for ${dependency} to be healthy`);

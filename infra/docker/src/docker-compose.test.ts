@@ -185,6 +185,9 @@ describe('each check fails on the mistake it is for', () => {
     expect(clusterProblems(compose(edited(composeText, 'EVERGREEN_KAFKA_HOST: cluster-kafka', 'EVERGREEN_KAFKA_HOST: kafka')))).toContainEqual(
       expect.stringContaining('cluster-setup: kafka:19092 does not reach kafka-1'),
     );
+    expect(clusterProblems(compose(edited(composeText, '  EVERGREEN_KAFKA_HOST: cluster-kafka', '  EVERGREEN_STACK_PROFILE: cluster\n  EVERGREEN_KAFKA_HOST: cluster-kafka')))).toContainEqual(
+      expect.stringContaining('cluster-registration-api: EVERGREEN_STACK_PROFILE=cluster makes it read infra/stack.cluster.env'),
+    );
     const oneOrderCache = edited(composeText, 'SERVICE: order-cache\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115', 'SERVICE: order-service\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115');
     expect(clusterProblems(compose(oneOrderCache))).toEqual([
       'the cluster profile runs 2 instance(s) of order-service, not 1',

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { buildArgs, buildOf, composeServices, dependencies, type ComposePort, type ComposeProject, type ComposeService } from './compose-file.ts';
+import { buildArgs, buildOf, CLUSTER_ENV_FILE, CLUSTER_PROFILE, composeServices, dependencies, isActive, type ComposePort, type ComposeProject, type ComposeService } from './compose-file.ts';
 import { argDeclarations, parseDockerfile, stageChain, targetStage } from './dockerfile.ts';
 import { allStrings, referencedVariables } from './interpolation.ts';
 
@@ -113,14 +113,33 @@ function portMapping(port: ComposePort): PortMapping {
 
 const PORT_VARIABLE = /^\$\{(EVERGREEN_[A-Z0-9_]*PORT)\}$/;
 
+/** The host ports an env file gives: its EVERGREEN_…_PORT(S) values and the ports of its host:port lists. */
+function hostPortsOf(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => {
+    if (/^EVERGREEN_[A-Z0-9_]*PORTS?$/.test(name)) return value.split(',').map((item) => item.trim());
+    if (name === 'EVERGREEN_REDIS_NODES') return value.split(',').map((item) => item.trim().split(':')[1] ?? '');
+    return [];
+  });
+}
+
+/** Where the cluster profile publishes instance `index` (0-based) of a service: its port, + 100 per instance. */
+export function clusterInstancePort(clusterEnv: Record<string, string>, variable: string, index: number): string {
+  return String(Number(clusterEnv[variable]) + 100 * index);
+}
+
 /**
- * Every published port is on 127.0.0.1 at a port of stack.env, named by its variable or equal to
- * its value, and no two services publish the same one. A service built here publishes the port of
- * its PORT_VARIABLE at that same number inside, where the service listens and its HEALTHCHECK asks.
+ * Every published port is on 127.0.0.1 at a port of stack.env (of stack.cluster.env for a service
+ * of the cluster profile), named by its variable or equal to its value, and no two services publish
+ * the same one (the two profiles run side by side). A service built here publishes the port of its
+ * PORT_VARIABLE at that same number inside, where the service listens and its HEALTHCHECK asks; in
+ * the cluster profile at stack.cluster.env's number (+ 100 per further instance) outside.
  */
 export function portProblems(project: ComposeProject): string[] {
   const stackEnv = project.envFiles['stack.env'] ?? {};
-  const stackPorts = Object.entries(stackEnv).filter(([name]) => /^EVERGREEN_[A-Z0-9_]*PORT$/.test(name));
+  const clusterEnv = project.envFiles[CLUSTER_ENV_FILE] ?? {};
+  const stackPorts = hostPortsOf(stackEnv);
+  const clusterPorts = hostPortsOf(clusterEnv);
+  const instances = Number(clusterEnv.EVERGREEN_CONSUMER_INSTANCES ?? 1);
   const interpolated = composeServices(project.interpolated);
   const hostPorts = new Map<string, string>();
   return entries(project, project.written).flatMap(([name, service]) =>
@@ -129,18 +148,29 @@ export function portProblems(project: ComposeProject): string[] {
       const actual = portMapping(interpolated[name]?.ports?.[index] ?? port);
       const label = `${name}: port ${typeof port === 'object' ? JSON.stringify(port) : String(port)}`;
       if (written.published === undefined) return [`${label} is published on a random host port, not one of stack.env`];
+      const cluster = !isActive(service, []) && isActive(service, [CLUSTER_PROFILE]);
       const found: string[] = [];
       if (actual.hostIp !== '127.0.0.1') found.push(`${label} is published on ${actual.hostIp ?? 'every interface'}, not 127.0.0.1`);
-      const variable = PORT_VARIABLE.exec(written.published)?.[1];
-      if (variable !== undefined) {
-        if (!(variable in stackEnv)) found.push(`${label}: ${variable} is not in stack.env`);
-      } else if (!stackPorts.some(([, value]) => value === written.published)) {
-        found.push(`${label}: host port ${written.published} is neither \${EVERGREEN_…_PORT} nor the value of one in stack.env`);
-      }
       const build = buildOf(service);
       const portVariable = build ? buildArgs(build)[PORT_VARIABLE_ARG] : undefined;
-      if (portVariable !== undefined && (written.published !== `\${${portVariable}}` || written.target !== `\${${portVariable}}`)) {
-        found.push(`${label}: must be \${${portVariable}}:\${${portVariable}}, the port its service listens on (${PORT_VARIABLE_ARG})`);
+      const variable = PORT_VARIABLE.exec(written.published)?.[1];
+      if (cluster) {
+        if (variable !== undefined || (portVariable === undefined && !clusterPorts.includes(written.published))) {
+          found.push(`${label}: host port ${written.published} is not the value of a port of ${CLUSTER_ENV_FILE}`);
+        }
+        const allowed = portVariable === undefined ? [] : Array.from({ length: instances }, (_, instance) => clusterInstancePort(clusterEnv, portVariable, instance));
+        if (portVariable !== undefined && (written.target !== `\${${portVariable}}` || !allowed.includes(written.published))) {
+          found.push(`${label}: must be one of ${allowed.join(', ')}:\${${portVariable}} (${CLUSTER_ENV_FILE}'s port outside, the one its service listens on inside)`);
+        }
+      } else {
+        if (variable !== undefined) {
+          if (!(variable in stackEnv)) found.push(`${label}: ${variable} is not in stack.env`);
+        } else if (!stackPorts.includes(written.published)) {
+          found.push(`${label}: host port ${written.published} is neither \${EVERGREEN_…_PORT} nor the value of one in stack.env`);
+        }
+        if (portVariable !== undefined && (written.published !== `\${${portVariable}}` || written.target !== `\${${portVariable}}`)) {
+          found.push(`${label}: must be \${${portVariable}}:\${${portVariable}}, the port its service listens on (${PORT_VARIABLE_ARG})`);
+        }
       }
       const other = hostPorts.get(actual.published ?? '');
       if (other !== undefined) found.push(`${label}: host port ${actual.published ?? ''} is published by ${other} too`);
@@ -161,6 +191,7 @@ export function dependencyProblems(project: ComposeProject): string[] {
     dependencies(service).flatMap(({ name: dependency, condition }): string[] => {
       const target = services[dependency];
       if (!target) return [`${name}: depends on ${dependency}, which is no service`];
+      if (isActive(service, []) && !isActive(target, [])) return [`${name}: runs without a profile but depends on ${dependency}, which only runs in profile ${(target.profiles ?? []).join(', ')}`];
       if (condition === 'service_healthy' && !target.healthcheck && !target.build) return [`${name}: waits for ${dependency} to be healthy, which has no health check`];
       if (condition === 'service_completed_successfully' && target.restart !== undefined && target.restart !== 'no') {
         return [`${name}: waits for ${dependency} to complete, which restarts (${target.restart})`];

@@ -6,6 +6,13 @@ import { interpolate, mapStrings } from './interpolation.ts';
 
 /** The env files the compose file is run with (`--env-file`, in this order: a later file wins). */
 export const ENV_FILES = ['versions.env', 'stack.env'] as const;
+/**
+ * The local stack's cluster profile: not an env file of compose (its ports would move the
+ * single-node services too), but what the compose file's `cluster` profile must agree with.
+ */
+export const CLUSTER_ENV_FILE = 'stack.cluster.env';
+/** The compose profile of the cluster topology. */
+export const CLUSTER_PROFILE = 'cluster';
 
 export interface ComposeBuild {
   context?: string;
@@ -31,6 +38,9 @@ export interface ComposeService {
   volumes?: ComposeVolume[];
   restart?: string;
   command?: string | string[];
+  profiles?: string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  networks?: string[] | Record<string, { aliases?: string[] } | null>;
 }
 
 /** A compose file as the checks see it: as written (merge keys resolved) and as compose would run it. */
@@ -55,7 +65,7 @@ export function parseComposeYaml(text: string): unknown {
 
 /** The variables of each env file in `dir` (infra/, beside the compose file). */
 export function readEnvFiles(dir: string): Record<string, Record<string, string>> {
-  return Object.fromEntries(ENV_FILES.map((file) => [file, parseEnvFile(readFileSync(join(dir, file), 'utf8'))]));
+  return Object.fromEntries([...ENV_FILES, CLUSTER_ENV_FILE].map((file) => [file, parseEnvFile(readFileSync(join(dir, file), 'utf8'))]));
 }
 
 /** A compose project from its text, the env files' variables and where it lives. */
@@ -102,4 +112,34 @@ export function dependencies(service: ComposeService): Array<{ name: string; con
   const dependsOn = service.depends_on ?? {};
   if (Array.isArray(dependsOn)) return dependsOn.map((name) => ({ name, condition: 'service_started' }));
   return Object.entries(dependsOn).map(([name, { condition }]) => ({ name, condition: condition ?? 'service_started' }));
+}
+
+/** Whether compose runs a service when exactly `profiles` are active (none: the default `up`). */
+export function isActive(service: ComposeService, profiles: readonly string[]): boolean {
+  const own = service.profiles ?? [];
+  return own.length === 0 || own.some((profile) => profiles.includes(profile));
+}
+
+/** The services compose runs with `profiles` active. */
+export function activeServices(document: unknown, profiles: readonly string[]): Record<string, ComposeService> {
+  return Object.fromEntries(Object.entries(composeServices(document)).filter(([, service]) => isActive(service, profiles)));
+}
+
+/** A service's environment as a map of strings (compose's list form NAME=value too). */
+export function environmentOf(service: ComposeService): Record<string, string> {
+  const environment = service.environment ?? {};
+  if (Array.isArray(environment)) {
+    return Object.fromEntries(environment.map((item) => {
+      const [name = '', ...value] = item.split('=');
+      return [name, value.join('=')];
+    }));
+  }
+  return Object.fromEntries(Object.entries(environment).flatMap(([name, value]) => (value === null ? [] : [[name, String(value)]])));
+}
+
+/** The names a service is reached by on the default network: its own and its aliases. */
+export function networkNames(name: string, service: ComposeService): string[] {
+  const networks = service.networks;
+  const aliases = networks === undefined || Array.isArray(networks) ? [] : (networks.default?.aliases ?? []);
+  return [name, ...aliases];
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findRepoRoot } from '@evergreen/platform';
 import { buildProblems, dependencyProblems, fileReferenceProblems, portProblems, undefinedVariableProblems } from './compose-checks.ts';
-import { buildOf, composeProject, composeServices, readEnvFiles, type ComposeProject } from './compose-file.ts';
+import { clusterProblems } from './cluster-checks.ts';
+import { activeServices, buildOf, CLUSTER_PROFILE, composeProject, composeServices, dependencies, readEnvFiles, type ComposeProject } from './compose-file.ts';
 import { composeSchemaProblems } from './compose-schema.ts';
 import { dockerfileProblems, type DockerfileUnderCheck } from './dockerfile-checks.ts';
 
@@ -67,20 +68,40 @@ describe('infra/docker-compose.yml', () => {
     expect(dependencyProblems(compose())).toEqual([]);
   });
 
-  it('starts every service it builds after the setup completed, and setup runs scripts the root package.json has', () => {
+  it('starts every service it builds after its profile\'s setup completed, and setup runs scripts the root package.json has', () => {
     const services = composeServices(compose().interpolated);
     const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const setup = services.setup;
-    expect(setup?.restart).toBe('no');
-    const command = [setup?.command ?? []].flat().join(' ');
-    const npmScripts = [...command.matchAll(/npm run ([\w:-]+)/g)].map(([, script]) => script ?? '');
-    expect(npmScripts).toEqual(['db:migrate', 'schemas:register', 'connect:apply']);
-    for (const script of npmScripts) expect(scripts, script).toHaveProperty([script]);
+    for (const setupName of ['setup', 'cluster-setup']) {
+      const setup = services[setupName];
+      expect(setup?.restart, setupName).toBe('no');
+      const command = [setup?.command ?? []].flat().join(' ');
+      const npmScripts = [...command.matchAll(/npm run ([\w:-]+)/g)].map(([, script]) => script ?? '');
+      expect(npmScripts).toEqual(['db:migrate', 'schemas:register', 'connect:apply']);
+      for (const script of npmScripts) expect(scripts, script).toHaveProperty([script]);
+    }
     for (const [name, service] of Object.entries(services)) {
-      if (name === 'setup' || !service.build) continue;
-      expect(service.depends_on, name).toMatchObject({ setup: { condition: 'service_completed_successfully' } });
+      if (service.restart === 'no' || !service.build) continue;
+      const setupName = service.profiles?.includes(CLUSTER_PROFILE) ? 'cluster-setup' : 'setup';
+      expect(service.depends_on, name).toMatchObject({ [setupName]: { condition: 'service_completed_successfully' } });
       expect(service.restart, name).toBe('unless-stopped');
     }
+  });
+
+  it('runs the single-node topology, and nothing of the cluster profile, on a plain `up`', () => {
+    const plain = activeServices(compose().interpolated, []);
+    expect(Object.keys(plain)).toEqual([
+      'postgres', 'redis', 'kafka', 'registry', 'connect', 'setup',
+      'registration-api', 'cache-populator', 'activity-log', 'relay-monitor', 'order-service', 'order-cache', 'operator-console',
+    ]);
+    for (const [name, service] of Object.entries(plain)) {
+      for (const { name: dependency } of dependencies(service)) expect(Object.keys(plain), `${name} -> ${dependency}`).toContain(dependency);
+    }
+  });
+
+  it('runs the topology of infra/stack.cluster.env with --profile cluster: Kafka quorum, Connect group, Redis Cluster, two of each consumer', () => {
+    expect(clusterProblems(compose())).toEqual([]);
+    const cluster = Object.keys(activeServices(compose().interpolated, [CLUSTER_PROFILE]));
+    expect(cluster).toEqual(expect.arrayContaining(['kafka-1', 'kafka-2', 'kafka-3', 'connect-1', 'connect-2', 'redis-cluster-create', 'cluster-cache-populator-1', 'cluster-cache-populator-2']));
   });
 });
 
@@ -97,7 +118,9 @@ describe('each check fails on the mistake it is for', () => {
   });
 
   it('builds: a service, Dockerfile or build argument that does not exist, a service of the tree left out', () => {
-    expect(buildProblems(compose(edited(composeText, 'SERVICE: relay-monitor', 'SERVICE: relay-monitr')))).toEqual([
+    const relayMonitorMisspelt = edited(edited(composeText, 'SERVICE: relay-monitor', 'SERVICE: relay-monitr'), 'SERVICE: relay-monitor', 'SERVICE: relay-monitr');
+    expect(buildProblems(compose(relayMonitorMisspelt))).toEqual([
+      expect.stringContaining('names no services/relay-monitr/package.json'),
       expect.stringContaining('names no services/relay-monitr/package.json'),
       'services/relay-monitor is bundled by npm run build but no compose service builds it',
     ]);
@@ -127,6 +150,55 @@ describe('each check fails on the mistake it is for', () => {
     expect(portProblems(compose(edited(composeText, '"127.0.0.1:${EVERGREEN_API_PORT}:${EVERGREEN_API_PORT}"', '"127.0.0.1:${EVERGREEN_API_PORT}:3000"')))).toEqual([
       expect.stringContaining('must be ${EVERGREEN_API_PORT}:${EVERGREEN_API_PORT}'),
     ]);
+  });
+
+  it('ports: a cluster service at a port stack.cluster.env does not have, or at another service\'s', () => {
+    expect(portProblems(compose(edited(composeText, '"127.0.0.1:19292:9092"', '"127.0.0.1:19299:9092"')))).toEqual([expect.stringContaining('kafka-2: port 127.0.0.1:19299:9092: host port 19299 is not the value')]);
+    expect(portProblems(compose(edited(composeText, '"127.0.0.1:3111:${EVERGREEN_POPULATOR_PORT}"', '"127.0.0.1:3011:${EVERGREEN_POPULATOR_PORT}"')))).toEqual([
+      expect.stringContaining('host port 3011 is published by cluster-cache-populator-1 too'),
+    ]);
+  });
+
+  it('cluster: a quorum or a group that is not these nodes, a Redis node out of the cluster, one consumer instance', () => {
+    expect(clusterProblems(compose(edited(composeText, '1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093', '1@kafka-1:9093,2@kafka-2:9093')))).toEqual([
+      expect.stringContaining('kafka-1: controller.quorum.voters'),
+      expect.stringContaining('kafka-2: controller.quorum.voters'),
+      expect.stringContaining('kafka-3: controller.quorum.voters'),
+    ]);
+    expect(clusterProblems(compose(edited(composeText, 'KAFKA_MIN_INSYNC_REPLICAS: 2', 'KAFKA_MIN_INSYNC_REPLICAS: 1')))).toHaveLength(3);
+    expect(clusterProblems(compose(edited(composeText, '-Xmx640m', '-Xmx1g')))).toEqual([
+      'kafka-1: its heap is not EVERGREEN_KAFKA_HEAP (640m)', 'kafka-2: its heap is not EVERGREEN_KAFKA_HEAP (640m)', 'kafka-3: its heap is not EVERGREEN_KAFKA_HEAP (640m)',
+    ]);
+    expect(clusterProblems(compose(edited(composeText, 'ADVERTISED_HOST_NAME: connect-2', 'ADVERTISED_HOST_NAME: connect-1')))).toEqual([
+      expect.stringContaining('connect-2: advertises REST host connect-1'),
+    ]);
+    expect(clusterProblems(compose(edited(composeText, 'BOOTSTRAP_SERVERS: kafka-1:19092,kafka-2:19092,kafka-3:19092', 'BOOTSTRAP_SERVERS: kafka-1:19092')))).toEqual([
+      expect.stringContaining('connect-1: bootstrap servers kafka-1:19092 are not the brokers'),
+      expect.stringContaining('connect-2: bootstrap servers kafka-1:19092 are not the brokers'),
+    ]);
+    const clusterId = /CLUSTER_ID: (\S+)/.exec(composeText)?.[1] ?? '';
+    expect(clusterProblems(compose(edited(composeText, `CLUSTER_ID: ${clusterId}`, 'CLUSTER_ID: evergreen-cluster')))).toEqual([expect.stringContaining('is not a base64 UUID')]);
+    expect(clusterProblems(compose(edited(composeText, '--cluster-replicas 1', '--cluster-replicas 0')))).toEqual([expect.stringContaining('--cluster-replicas 1')]);
+    expect(clusterProblems(compose(edited(composeText, '"--cluster-enabled", "yes", ', '')))).toHaveLength(6);
+    const withoutRedis6 = edited(composeText, ',redis-6:6379', '');
+    expect(clusterProblems(compose(withoutRedis6))).toContainEqual(expect.stringContaining('EVERGREEN_REDIS_NODES is redis-1:6379,redis-2:6379,redis-3:6379,redis-4:6379,redis-5:6379, not the Redis nodes'));
+    expect(clusterProblems(compose(edited(composeText, 'EVERGREEN_KAFKA_HOST: cluster-kafka', 'EVERGREEN_KAFKA_HOST: kafka')))).toContainEqual(
+      expect.stringContaining('cluster-setup: kafka:19092 does not reach kafka-1'),
+    );
+    expect(clusterProblems(compose(edited(composeText, '  EVERGREEN_KAFKA_HOST: cluster-kafka', '  EVERGREEN_STACK_PROFILE: cluster\n  EVERGREEN_KAFKA_HOST: cluster-kafka')))).toContainEqual(
+      expect.stringContaining('cluster-registration-api: EVERGREEN_STACK_PROFILE=cluster makes it read infra/stack.cluster.env'),
+    );
+    const oneOrderCache = edited(composeText, 'SERVICE: order-cache\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115', 'SERVICE: order-service\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115');
+    expect(clusterProblems(compose(oneOrderCache))).toEqual([
+      'the cluster profile runs 2 instance(s) of order-service, not 1',
+      'the cluster profile runs 1 instance(s) of order-cache, not 2',
+    ]);
+  });
+
+  it('dependencies: a service of the plain `up` that waits for one of the cluster profile', () => {
+    expect(dependencyProblems(compose(edited(composeText, '    setup:\n      condition: service_completed_successfully\n  # As the local', '    kafka-1:\n      condition: service_healthy\n    setup:\n      condition: service_completed_successfully\n  # As the local')))).toContainEqual(
+      'registration-api: runs without a profile but depends on kafka-1, which only runs in profile cluster',
+    );
   });
 
   it('dependencies: a one-shot setup that restarts never completes', () => {

@@ -1,5 +1,5 @@
 import { buildArgs, buildOf, CLUSTER_ENV_FILE, CLUSTER_PROFILE, composeServices, dependencies, environmentOf, isActive, networkNames, type ComposeProject, type ComposeService } from './compose-file.ts';
-import { SERVICE_ARG } from './compose-checks.ts';
+import { bundledServices, SERVICE_ARG } from './compose-checks.ts';
 
 /** The consumer services the cluster profile runs EVERGREEN_CONSUMER_INSTANCES of (infra/local/src/supervisor/instances.ts). */
 export const CONSUMER_SERVICES = ['cache-populator', 'activity-log', 'order-cache'] as const;
@@ -159,8 +159,8 @@ function applicationProblems(built: Named[], kafka: Named[], connect: Named[], r
   });
 }
 
-/** Each consumer service EVERGREEN_CONSUMER_INSTANCES times, every other service once. */
-function instanceProblems(built: Named[], clusterEnv: Record<string, string>): string[] {
+/** Each consumer service EVERGREEN_CONSUMER_INSTANCES times, every other service `npm run build` bundles once. */
+function instanceProblems(built: Named[], clusterEnv: Record<string, string>, bundled: readonly string[]): string[] {
   const instances = Number(clusterEnv.EVERGREEN_CONSUMER_INSTANCES ?? 1);
   const counts = new Map<string, number>();
   for (const [, service] of built) {
@@ -168,7 +168,8 @@ function instanceProblems(built: Named[], clusterEnv: Record<string, string>): s
     const serviceName = build ? buildArgs(build)[SERVICE_ARG] : undefined;
     if (serviceName !== undefined) counts.set(serviceName, (counts.get(serviceName) ?? 0) + 1);
   }
-  return [...counts].flatMap(([serviceName, count]) => {
+  return [...new Set([...bundled, ...counts.keys()])].sort().flatMap((serviceName) => {
+    const count = counts.get(serviceName) ?? 0;
     const expected = (CONSUMER_SERVICES as readonly string[]).includes(serviceName) ? instances : 1;
     return count === expected ? [] : [`the cluster profile runs ${count} instance(s) of ${serviceName}, not ${expected}`];
   });
@@ -192,6 +193,6 @@ export function clusterProblems(project: ComposeProject): string[] {
     ...connectProblems(connect, kafka, clusterEnv),
     ...redisProblems(redis, creators, clusterEnv),
     ...applicationProblems(built, kafka, connect, redis, creators, clusterEnv),
-    ...instanceProblems(built.filter(([, service]) => service.restart !== 'no'), clusterEnv),
+    ...instanceProblems(built.filter(([, service]) => service.restart !== 'no'), clusterEnv, bundledServices(project.repoRoot)),
   ];
 }

@@ -190,8 +190,14 @@ describe('each check fails on the mistake it is for', () => {
     );
     const oneOrderCache = edited(composeText, 'SERVICE: order-cache\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115', 'SERVICE: order-service\n        PORT_VARIABLE: EVERGREEN_ORDER_CACHE_PORT\n    ports:\n      - "127.0.0.1:3115');
     expect(clusterProblems(compose(oneOrderCache))).toEqual([
-      'the cluster profile runs 2 instance(s) of order-service, not 1',
       'the cluster profile runs 1 instance(s) of order-cache, not 2',
+      'the cluster profile runs 2 instance(s) of order-service, not 1',
+    ]);
+    // A service npm run build bundles but the profile leaves out.
+    const noConsole = edited(composeText, 'SERVICE: operator-console\n        PORT_VARIABLE: EVERGREEN_CONSOLE_PORT\n    environment:\n      <<: *cluster-environment', 'SERVICE: registration-api\n        PORT_VARIABLE: EVERGREEN_CONSOLE_PORT\n    environment:\n      <<: *cluster-environment');
+    expect(clusterProblems(compose(noConsole))).toEqual([
+      'the cluster profile runs 0 instance(s) of operator-console, not 1',
+      'the cluster profile runs 2 instance(s) of registration-api, not 1',
     ]);
   });
 

@@ -11,5 +11,5 @@ export { memoryOf, descendantsOf } from './memory.ts';
 export type { ProcessMemory } from './memory.ts';
 export { chromiumRequirement, CHROMIUM_PATH, ensureDebianPackages } from './system-packages.ts';
 export type { Requirement } from './system-packages.ts';
-export { withConsumerInstances, instancePort } from './supervisor/instances.ts';
+export { withConsumerInstances } from './supervisor/instances.ts';
 export type { RedisClusterComponent } from './components/redis-cluster.ts';

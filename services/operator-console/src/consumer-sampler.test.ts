@@ -47,6 +47,12 @@ describe('serviceEndpoints', () => {
   it("watches the stack's services at their configured ports by default", () => {
     expect(serviceEndpoints(config, undefined)).toContainEqual({ name: 'cache-populator', url: `http://${config.api.host}:${config.populator.port}` });
   });
+  it('watches every instance of each consumer service when its group runs several (the cluster profile)', () => {
+    const cluster = loadStackConfig({ ...process.env, EVERGREEN_CONSUMER_INSTANCES: '2' });
+    const names = serviceEndpoints(cluster, undefined).map(({ name }) => name);
+    expect(names).toEqual(['registration-api', 'cache-populator', 'cache-populator-2', 'activity-log', 'activity-log-2', 'relay-monitor', 'order-service', 'order-cache', 'order-cache-2']);
+    expect(serviceEndpoints(cluster, undefined)).toContainEqual({ name: 'cache-populator-2', url: `http://${cluster.api.host}:${cluster.populator.port + 100}` });
+  });
   it('watches the services the variable names instead', () => {
     expect(serviceEndpoints(config, 'cache-populator=http://127.0.0.1:4101/, api = http://127.0.0.1:4100')).toEqual([
       { name: 'cache-populator', url: 'http://127.0.0.1:4101' },

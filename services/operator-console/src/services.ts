@@ -1,4 +1,4 @@
-import type { StackConfig } from '@evergreen/platform';
+import { instancePort, type StackConfig } from '@evergreen/platform';
 
 /** A service the console watches: its /health, /ready and /metrics live under `url`. */
 export interface ServiceEndpoint {
@@ -19,12 +19,15 @@ export function serviceEndpoints(config: StackConfig, listed: string | undefined
     });
   }
   const at = (port: number) => `http://${config.api.host}:${port}`;
+  // Each consumer service once per instance of its group (two on the cluster profile), as the supervisor runs them.
+  const instances = (name: string, port: number): ServiceEndpoint[] =>
+    Array.from({ length: config.consumers.instances }, (_, index) => ({ name: index === 0 ? name : `${name}-${index + 1}`, url: at(instancePort(port, index + 1)) }));
   return [
     { name: 'registration-api', url: at(config.api.port) },
-    { name: 'cache-populator', url: at(config.populator.port) },
-    { name: 'activity-log', url: at(config.activityLog.port) },
+    ...instances('cache-populator', config.populator.port),
+    ...instances('activity-log', config.activityLog.port),
     { name: 'relay-monitor', url: at(config.relayMonitor.port) },
     { name: 'order-service', url: at(config.orders.port) },
-    { name: 'order-cache', url: at(config.orderCache.port) },
+    ...instances('order-cache', config.orderCache.port),
   ];
 }

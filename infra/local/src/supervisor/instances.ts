@@ -1,4 +1,4 @@
-import type { StackConfig } from '@evergreen/platform';
+import { instancePort, type StackConfig } from '@evergreen/platform';
 import type { ServiceSpec } from './supervisor.ts';
 
 type ConsumerService = 'populator' | 'activityLog' | 'orderCache';
@@ -14,8 +14,6 @@ const CONSUMER_SERVICES: Record<string, { settings: ConsumerService; variable: s
   'order-cache': { settings: 'orderCache', variable: 'EVERGREEN_ORDER_CACHE_PORT' },
 };
 
-/** An instance's ops port: the configured one, then +100 for each further instance. */
-export const instancePort = (basePort: number, instance: number) => basePort + 100 * (instance - 1);
 
 /**
  * Each consumer service as `config.consumers.instances` processes in one group (EVERGREEN_CONSUMER_INSTANCES;

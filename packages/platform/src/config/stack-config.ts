@@ -368,3 +368,9 @@ export function outboxRelays(config: Pick<StackConfig, 'postgres' | 'connect' | 
     { database: config.orders.database, connectorName: config.orders.connectorName, slotName: config.orders.slotName, serverName: `${config.topics.prefix}-orders` },
   ];
 }
+
+/**
+ * The ops port of a consumer service's instance when several run in one group (the cluster
+ * profile's EVERGREEN_CONSUMER_INSTANCES): the configured one, then +100 for each further instance.
+ */
+export const instancePort = (basePort: number, instance: number): number => basePort + 100 * (instance - 1);

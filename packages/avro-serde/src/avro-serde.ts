@@ -36,12 +36,13 @@ function classifyRegistryError(error: unknown, what: string): SerdeError {
   const { status, message = String(error) } = error as RegistryResponseError;
   // mappersmith reports a failed connection as a response without a server status (or 400 with the socket error).
   const unreachable = status === undefined || status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket|network|timeout/i.test(message);
-  if (unreachable) return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry unavailable while ${what}: ${message}`, true, { cause: error });
+  if (unreachable) return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry unavailable while ${what}: ${message}`, { cause: error });
   if (ACCESS_REFUSED.has(status)) {
-    return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry refused access while ${what} (HTTP ${status}; check its credentials and limits): ${message}`, true, { cause: error });
+    const code = status === 401 || status === 403 ? SerdeErrorCode.REGISTRY_UNHEALTHY : SerdeErrorCode.REGISTRY_UNAVAILABLE;
+    return new SerdeError(code, `schema registry refused access while ${what} (HTTP ${status}; check its credentials and limits): ${message}`, { cause: error });
   }
-  if (status === 404) return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry does not know ${what}: ${message}`, false, { cause: error });
-  return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry refused ${what} (HTTP ${status}): ${message}`, false, { cause: error });
+  if (status === 404) return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry does not know ${what}: ${message}`, { cause: error });
+  return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `schema registry refused ${what} (HTTP ${status}): ${message}`, { cause: error });
 }
 
 /** Whether the registry proved healthy, and how; or why it did not. */
@@ -153,12 +154,11 @@ export class AvroSerde {
   private async unknownSchema(schemaId: number, notFound: SerdeError): Promise<SerdeError> {
     const verdict = await this.registryHealth(schemaId);
     if (verdict.healthy) {
-      return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `${notFound.message} (the registry is healthy: ${verdict.evidence})`, false, { cause: notFound.cause });
+      return new SerdeError(SerdeErrorCode.UNKNOWN_SCHEMA, `${notFound.message} (the registry is healthy: ${verdict.evidence})`, { cause: notFound.cause });
     }
     return new SerdeError(
       SerdeErrorCode.REGISTRY_UNHEALTHY,
       `schema registry unhealthy or misconfigured: it answers 404 for schema id ${schemaId}, and ${verdict.doubt}; retrying rather than dead-lettering (check the registry URL and its storage)`,
-      true,
       { cause: notFound.cause },
     );
   }
@@ -204,7 +204,7 @@ export class AvroSerde {
     try {
       return { schemaId, writerName, value: writer.fromBuffer(body) as unknown };
     } catch (error) {
-      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, false, { cause: error });
+      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -225,7 +225,7 @@ export class AvroSerde {
     try {
       return { schemaId, writerName, value: reader.fromBuffer(body, resolver, false) as T };
     } catch (error) {
-      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, false, {
+      throw new SerdeError(SerdeErrorCode.UNDECODABLE, `bytes are not valid Avro for ${writerName} (schema id ${schemaId}): ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -238,7 +238,7 @@ export class AvroSerde {
       try {
         resolver = reader.createResolver(writer);
       } catch (error) {
-        throw new SerdeError(SerdeErrorCode.INCOMPATIBLE_SCHEMA, `writer schema id ${schemaId} cannot be read as ${reader.name}: ${(error as Error).message}`, false, {
+        throw new SerdeError(SerdeErrorCode.INCOMPATIBLE_SCHEMA, `writer schema id ${schemaId} cannot be read as ${reader.name}: ${(error as Error).message}`, {
           cause: error,
         });
       }

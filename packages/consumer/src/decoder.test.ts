@@ -222,13 +222,13 @@ describe('EventDecoder.decode', () => {
   });
 
   describe('failures that may pass', () => {
-    it.each<[string, unknown]>([
-      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:18081')],
-      ['answers 503', { status: 503, message: 'Service Unavailable' }],
-      ['refuses our credentials (401)', { status: 401, message: 'Unauthorized' }],
-      ['forbids the lookup (403)', { status: 403, message: 'Forbidden' }],
-      ['rate-limits us (429)', { status: 429, message: 'Too Many Requests' }],
-    ])('rethrows the retriable SerdeError when the registry %s, so the record is retried rather than dead-lettered', async (_case, failure) => {
+    it.each<[string, unknown, SerdeErrorCode]>([
+      ['refuses connections', new Error('connect ECONNREFUSED 127.0.0.1:18081'), SerdeErrorCode.REGISTRY_UNAVAILABLE],
+      ['answers 503', { status: 503, message: 'Service Unavailable' }, SerdeErrorCode.REGISTRY_UNAVAILABLE],
+      ['refuses our credentials (401)', { status: 401, message: 'Unauthorized' }, SerdeErrorCode.REGISTRY_UNHEALTHY],
+      ['forbids the lookup (403)', { status: 403, message: 'Forbidden' }, SerdeErrorCode.REGISTRY_UNHEALTHY],
+      ['rate-limits us (429)', { status: 429, message: 'Too Many Requests' }, SerdeErrorCode.REGISTRY_UNAVAILABLE],
+    ])('rethrows the retriable SerdeError when the registry %s, so the record is retried rather than dead-lettered', async (_case, failure, code) => {
       const { serde } = fakeRegistry({ failure });
 
       const error = await decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes())).then(
@@ -238,7 +238,7 @@ describe('EventDecoder.decode', () => {
 
       expect(error).not.toBeInstanceOf(PoisonRecordError);
       expect(error).toBeInstanceOf(SerdeError);
-      expect(error).toMatchObject({ code: SerdeErrorCode.REGISTRY_UNAVAILABLE, retriable: true, cause: failure });
+      expect(error).toMatchObject({ code, retriable: true, dependency: 'registry', cause: failure });
     });
 
     it('rethrows a retriable REGISTRY_UNHEALTHY, never poison, for a schema id the registry does not know when it knows nothing at all (a wrong URL, a proxy, restored empty)', async () => {

@@ -109,7 +109,7 @@ describe('unavailableDependency', () => {
     ['PostgreSQL refusing connections', withCode('connect ECONNREFUSED 127.0.0.1:15432', 'ECONNREFUSED'), 'postgres'],
     ['a statement_timeout', withCode('canceling statement due to statement timeout', '57014'), 'postgres'],
     ['a unique violation', withCode('duplicate key value', '23505'), undefined],
-    ['the registry away while the outbox looks up a schema id', new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, 'schema registry unavailable', true), 'registry'],
+    ['the registry away while the outbox looks up a schema id', new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, 'schema registry unavailable'), 'registry'],
     ['a value the schema refuses', new SerdeError(SerdeErrorCode.INVALID_VALUE, 'value does not match schema'), undefined],
     ['a bug', new TypeError('cannot read properties of undefined'), undefined],
   ])('names %s', (_case, error, dependency) => {

@@ -6,3 +6,5 @@ export { classify, toEvergreenError } from './classify.ts';
 export type { Classification, ClassifyContext } from './classify.ts';
 export { EXIT, exitCodeOf, httpStatusOf } from './surfaces.ts';
 export type { ExitCode } from './surfaces.ts';
+export { noRouteProblem, problem, PROBLEM_CONTENT_TYPE } from './problem-details.ts';
+export type { Problem } from './problem-details.ts';

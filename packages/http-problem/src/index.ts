@@ -1,6 +1,14 @@
-export { errorHandler, explainPattern, notFoundHandler, problem, sendProblem } from './problem.ts';
-export type { Problem } from './problem.ts';
+export { errorHandler, explainPattern, notFoundHandler, sendProblem } from './problem.ts';
+export { noRouteProblem, problem, PROBLEM_CONTENT_TYPE } from '@evergreen/errors';
+export type { Problem } from '@evergreen/errors';
 export { DEPENDENCY_NAMES, isRedisUnavailable, RETRY_AFTER_SECONDS, unavailableDependency } from './dependency.ts';
 export type { Dependency } from './dependency.ts';
 export { AllowedMethods } from './allowed-methods.ts';
 export { runTraced, traceRequests } from './request-tracing.ts';
+export { createHttpApi } from './http-api.ts';
+export type { HttpApiOptions } from './http-api.ts';
+export { DOCS_PATH, serveOpenApi } from './openapi.ts';
+export type { OpenApiInfo } from './openapi.ts';
+export { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+export { problemResponses, problemSchema } from './schemas.ts';
+export type { ProblemResponse } from './schemas.ts';

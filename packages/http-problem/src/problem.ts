@@ -1,26 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { noRouteProblem, problem, PROBLEM_CONTENT_TYPE, type Problem } from '@evergreen/errors';
 import type { AllowedMethods } from './allowed-methods.ts';
 import { DEPENDENCY_NAMES, RETRY_AFTER_SECONDS, unavailableDependency } from './dependency.ts';
 
-/** RFC 9457 problem details: every error this API returns has this shape. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Array<{ field: string; message: string }>;
-  /** For dependency-unavailable: which one (postgres, redis, registry). */
-  dependency?: string;
-}
-
-const PROBLEM_BASE = 'https://evergreen.dev/problems/';
-
-export function problem(status: number, slug: string, title: string, detail: string, errors?: Problem['errors']): Problem {
-  return { type: `${PROBLEM_BASE}${slug}`, title, status, detail, ...(errors ? { errors } : {}) };
-}
-
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  return reply.code(body.status).type('application/problem+json').send(body);
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 interface AjvIssue {
@@ -65,19 +49,14 @@ const CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
 
 /**
  * Requests no route takes answer a problem too, never Fastify's own shape: 405 with Allow when
- * the path exists under other methods, 404 when it does not.
+ * the path exists under other methods, 404 when it does not. `hint` ends the 404's detail ("see /docs").
  */
-export function notFoundHandler(allowedMethods: AllowedMethods) {
+export function notFoundHandler(allowedMethods: AllowedMethods, hint?: string) {
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? request.url;
     const allowed = allowedMethods.for(path);
-    if (allowed.length > 0) {
-      return sendProblem(
-        reply.header('allow', allowed.join(', ')),
-        problem(405, 'method-not-allowed', 'Method not allowed', `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`),
-      );
-    }
-    return sendProblem(reply, problem(404, 'route-not-found', 'No such route', `${request.method} ${path} is not a route of this API; see /docs`));
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    return sendProblem(reply, noRouteProblem(request.method, path, allowed, hint));
   };
 }
 

@@ -1,15 +1,12 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { ApiMetrics } from './http/metrics.ts';
-import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { trimStrings } from './http/trim-strings.ts';
-import { AllowedMethods, errorHandler, notFoundHandler, RETRY_AFTER_SECONDS, traceRequests } from '@evergreen/http-problem';
+import { createHttpApi, DOCS_PATH, RETRY_AFTER_SECONDS, serveOpenApi, traceRequests } from '@evergreen/http-problem';
 import { readUserRoutes } from './routes/read-user.ts';
-import { problemSchema, userSchema } from './routes/user-schemas.ts';
+import { userSchema } from './routes/user-schemas.ts';
 import { userRoutes, type IdempotencyOptions } from './routes/users.ts';
 
 export interface AppOptions {
@@ -33,43 +30,17 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pool, redis, logger } = options;
   const metrics = options.metrics ?? new ApiMetrics();
-  const app = Fastify({
-    ...(logger ? { loggerInstance: logger } : { logger: false }),
-    bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: requestIdOf,
-    // Reject unknown fields instead of silently dropping them, and never coerce types: "3" is not 3.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    // Errors the router raises before any route (a badly percent-encoded path) get the problem shape
-    // too; no hook runs for them, so the request id is set here.
-    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply.header(REQUEST_ID_HEADER, request.id)),
-  });
-  // JSON only: a text/plain body would otherwise reach validation as a string.
-  app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler);
-  // Before any route is registered, so every route's methods are known to the 405 answer.
-  const allowedMethods = new AllowedMethods();
-  app.addHook('onRoute', allowedMethods.record);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  const app = createHttpApi({ logger, bodyLimit: BODY_LIMIT_BYTES, notFoundHint: `see ${DOCS_PATH}` });
   traceRequests(app);
   app.addSchema(userSchema);
-  app.addSchema(problemSchema);
-
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Evergreen registration API',
-        version: '1.0.0',
-        description: 'Registers and changes users; every change and its event commit in one transaction. Reads come from the cache the consumers keep, with read-your-writes through ?minVersion. Errors are RFC 9457 problem details.',
-      },
-    },
+  await serveOpenApi(app, {
+    title: 'Evergreen registration API',
+    version: '1.0.0',
+    description: 'Registers and changes users; every change and its event commit in one transaction. Reads come from the cache the consumers keep, with read-your-writes through ?minVersion. Errors are RFC 9457 problem details.',
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('preValidation', async (request) => {
     request.body = trimStrings(request.body);
-  });
-  app.addHook('onSend', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: one series per route, however many users there are.

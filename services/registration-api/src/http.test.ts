@@ -166,10 +166,12 @@ describe('GET /docs', () => {
     const { paths } = response.json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
     const answers = (path: string, method: string) => Object.keys(paths[path]?.[method]?.responses ?? {}).sort();
     expect(Object.keys(paths).sort()).toEqual(['/users', '/users/{id}']);
-    expect(answers('/users', 'post')).toEqual(['201', '400', '409', '413', '415', '422']);
-    expect(answers('/users/{id}', 'get')).toEqual(['200', '400', '404']);
-    expect(answers('/users/{id}', 'patch')).toEqual(['200', '400', '404', '409', '412', '413', '415', '422', '428']);
-    expect(answers('/users/{id}', 'delete')).toEqual(['204', '400', '404', '409', '412', '422']);
+    expect(answers('/users', 'post')).toEqual(['201', '400', '409', '413', '415', '422', '500', '503']);
+    expect(answers('/users/{id}', 'get')).toEqual(['200', '400', '404', '500', '503']);
+    expect(answers('/users/{id}', 'patch')).toEqual(['200', '400', '404', '409', '412', '413', '415', '422', '428', '500', '503']);
+    expect(answers('/users/{id}', 'delete')).toEqual(['204', '400', '404', '409', '412', '422', '500', '503']);
+    // Problems are documented as what they are served as, under the shared schema's own name.
+    expect(paths['/users']?.post?.responses['409']).toMatchObject({ content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
     // Every write takes an optional Idempotency-Key, documented as a header parameter.
     const parameters = response.json<{ paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; required?: boolean }> }>> }>().paths;
     for (const [path, method] of [['/users', 'post'], ['/users/{id}', 'patch'], ['/users/{id}', 'delete']] as const) {

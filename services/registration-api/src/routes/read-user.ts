@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { explainPattern, problem, sendProblem } from '@evergreen/http-problem';
 import { readUser, type ReadUserDeps } from '../users/read-user.ts';
-import { etag, problemResponses, userIdParams } from './user-schemas.ts';
+import { etag, userProblems, userIdParams } from './user-schemas.ts';
 
 const readQuery = {
   type: 'object',
@@ -30,7 +30,7 @@ export async function readUserRoutes(app: FastifyInstance, deps: ReadUserDeps): 
             description: 'The user. `x-cache` says where it came from: hit (Redis), miss (Redis had no entry; PostgreSQL), fallback (Redis had not reached minVersion in time; PostgreSQL).',
             $ref: 'User#',
           },
-          ...problemResponses(400, 404),
+          ...userProblems(400, 404),
         },
       },
     },

@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_MIN_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../idempotency/fingerprint.ts';
-import { explainPattern } from '@evergreen/http-problem';
+import { explainPattern, problemResponses } from '@evergreen/http-problem';
 
 // The JSON Schemas of the user routes: Fastify validates requests with them, serialises responses
 // with them, and @fastify/swagger turns them into the OpenAPI document at /docs.
@@ -19,25 +19,6 @@ export const userSchema = {
     version: { type: 'integer', description: 'The aggregate version; every change adds one. Also the ETag.' },
     registeredAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-export const problemSchema = {
-  $id: 'Problem',
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json).',
-  required: ['type', 'title', 'status', 'detail'],
-  properties: {
-    type: { type: 'string', format: 'uri', description: 'Stable identifier of the kind of problem.' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    errors: {
-      type: 'array',
-      description: 'For validation problems: every offending field, by its path.',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
-    },
-    dependency: { type: 'string', enum: ['postgres', 'redis', 'registry'], description: 'For dependency-unavailable (503): the dependency that is down or too slow.' },
   },
 } as const;
 
@@ -95,17 +76,15 @@ export const idempotencyHeaders = {
   },
 } as const;
 
-/** The problem responses a route can give, for the OpenAPI document; every one has the Problem shape. */
-export function problemResponses(...statuses: number[]): Record<number, { description: string; $ref: string }> {
-  const descriptions: Record<number, string> = {
-    400: 'Invalid request: malformed JSON, or fields that break the schema (each named in `errors`).',
-    404: 'No such user.',
-    409: 'The email is already registered (compared without case), or a request with the same Idempotency-Key is still running (retry after Retry-After seconds).',
-    412: 'If-Match is not the current version; the ETag header has the current one.',
-    413: 'The body is larger than 16 KiB.',
-    415: 'The body is not application/json.',
-    422: 'The Idempotency-Key was first used for a different request (method, path, body or If-Match).',
-    428: 'If-Match is required.',
-  };
-  return Object.fromEntries(statuses.map((status) => [status, { description: descriptions[status] ?? 'A problem.', $ref: 'Problem#' }]));
-}
+/** What a problem status means on the user routes; problemResponses adds 500 and 503, and the common meanings of the rest. */
+const USER_PROBLEMS: Record<number, string> = {
+  404: 'No such user.',
+  409: 'The email is already registered (compared without case), or a request with the same Idempotency-Key is still running (retry after Retry-After seconds).',
+  412: 'If-Match is not the current version; the ETag header has the current one.',
+  413: 'The body is larger than 16 KiB.',
+  422: 'The Idempotency-Key was first used for a different request (method, path, body or If-Match).',
+  428: 'If-Match is required.',
+};
+
+/** The problem answers of a user route, for its schema and the OpenAPI document. */
+export const userProblems = (...statuses: number[]) => problemResponses(USER_PROBLEMS, ...statuses);

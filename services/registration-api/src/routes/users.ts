@@ -9,7 +9,7 @@ import { EmailTakenError, registerUserIn, type RegistrationInput } from '../user
 import type { ApiMetrics } from '../http/metrics.ts';
 import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
-import { etag, idempotencyHeaders, problemResponses, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
+import { etag, idempotencyHeaders, userProblems, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
 
 /** The version in an If-Match header, or undefined when absent; a header that is no version of ours is a client error. */
 function expectedVersion(header: string | undefined): number | undefined | Problem {
@@ -137,7 +137,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
         summary: 'Register a user',
         headers: idempotencyHeaders,
         body: registrationSchema,
-        response: { 201: { description: 'Registered; the ETag is its version.', $ref: 'User#' }, ...problemResponses(400, 409, 413, 415, 422) },
+        response: { 201: { description: 'Registered; the ETag is its version.', $ref: 'User#' }, ...userProblems(400, 409, 413, 415, 422) },
       },
     },
     async (request, reply) =>
@@ -163,7 +163,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
         params: userIdParams,
         headers: idempotencyHeaders,
         body: profileChangesSchema,
-        response: { 200: { description: 'Changed.', $ref: 'User#' }, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428) },
+        response: { 200: { description: 'Changed.', $ref: 'User#' }, ...userProblems(400, 404, 409, 412, 413, 415, 422, 428) },
       },
     },
     async (request, reply) => {
@@ -188,7 +188,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
         description: 'If-Match is optional. The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
         params: userIdParams,
         headers: idempotencyHeaders,
-        response: { 204: { description: 'Deleted.', type: 'null' }, ...problemResponses(400, 404, 409, 412, 422) },
+        response: { 204: { description: 'Deleted.', type: 'null' }, ...userProblems(400, 404, 409, 412, 422) },
       },
     },
     async (request, reply) => {

@@ -108,3 +108,38 @@ describe('/ready', () => {
     expect((await ready.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });
 });
+
+describe('the API as a product', () => {
+  it('serves its OpenAPI document at /docs: every route, each answer with its schema, problems as application/problem+json', async () => {
+    const { app } = await appWith([]);
+
+    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{ paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>; components: { schemas: Record<string, unknown> } }>();
+    const answers = (path: string, method: string) => Object.keys(document.paths[path]?.[method]?.responses ?? {}).sort();
+    expect(Object.keys(document.paths).sort()).toEqual(['/orders', '/orders/{id}', '/orders/{id}/cancel']);
+    expect(answers('/orders', 'post')).toEqual(['201', '400', '413', '415', '422', '500', '503']);
+    expect(answers('/orders/{id}', 'get')).toEqual(['200', '400', '404', '500', '503']);
+    expect(answers('/orders/{id}/cancel', 'post')).toEqual(['200', '400', '404', '409', '500', '503']);
+    expect(Object.keys(document.components.schemas).sort()).toEqual(['Order', 'Problem']);
+    expect(document.paths['/orders']?.post?.responses['422']?.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+    expect((await app.inject({ method: 'GET', url: '/docs/' })).headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it.each<[string, string, string, number, string | undefined]>([
+    ['an unknown path', 'GET', '/customers', 404, undefined],
+    ['another method on a known path', 'DELETE', '/orders', 405, 'POST'],
+    ['a path with broken percent-encoding', 'GET', '/orders/%E0%A4%A', 400, undefined],
+  ])('answers %s with a problem, carrying the request id', async (_case, method, url, status, allow) => {
+    const { app } = await appWith([]);
+
+    const answer = await app.inject({ method: method as 'GET', url, headers: { 'x-request-id': 'order-probe-1' } });
+
+    expect(answer.statusCode).toBe(status);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.json()).toMatchObject({ status });
+    expect(answer.headers.allow).toBe(allow);
+    expect(answer.headers['x-request-id']).toBe('order-probe-1');
+  });
+});

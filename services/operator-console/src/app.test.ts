@@ -193,3 +193,20 @@ describe('the actions', () => {
     expect(response.json().detail).toBe('Kafka Connect has no connector nope task 0');
   });
 });
+
+describe('requests no route takes', () => {
+  it.each<[string, 'GET' | 'DELETE', string, number, string | undefined]>([
+    ['an unknown path', 'GET', '/api/nothing', 404, undefined],
+    ['another method on a known path', 'DELETE', '/api/relay', 405, 'GET, HEAD'],
+    ['a path with broken percent-encoding', 'GET', '/api/%E0%A4%A', 400, undefined],
+  ])('answers %s with a problem', async (_case, method, url, status, allow) => {
+    const { app } = start();
+
+    const answer = await app.inject({ method, url });
+
+    expect(answer.statusCode).toBe(status);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.json()).toMatchObject({ status });
+    expect(answer.headers.allow).toBe(allow);
+  });
+});

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
-import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
+import { createHttpApi, problem, sendProblem } from '@evergreen/http-problem';
 import type { Logger } from '@evergreen/platform';
 import { actionGuard, isLoopback, loopbackHostGuard } from './action-guard.ts';
 import type { ConsoleSources } from './sources.ts';
@@ -56,16 +56,12 @@ const emptyBody = { type: 'object', additionalProperties: false, properties: {} 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { sources, logger } = options;
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
-  app.setErrorHandler(errorHandler);
+  const app = createHttpApi({ logger: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, coerceTypes: 'array' });
   if (isLoopback(options.bindHost)) app.addHook('onRequest', loopbackHostGuard());
-  const allowedMethods = new AllowedMethods();
-  app.addHook('onRoute', allowedMethods.record);
   // The page polls every few seconds: its reads are logged only when they go wrong; actions always are.
   app.addHook('onRoute', (route) => {
     if (route.method === 'GET' || route.method === 'HEAD') route.logLevel = 'warn';
   });
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });

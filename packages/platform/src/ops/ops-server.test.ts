@@ -53,4 +53,20 @@ describe('the ops server', () => {
     expect(response.status).toBe(503);
     expect(((await response.json()) as { reason: string }).reason).toContain('boom');
   });
+
+  it('answers what it does not serve with a problem: 404 for another path, 405 with Allow for another method', async () => {
+    await start(async () => undefined);
+    const request = (method: string, path: string) => fetch(`http://127.0.0.1:${server?.port}${path}`, { method });
+
+    const missing = await request('GET', '/nothing');
+    const wrongMethod = await request('POST', '/health');
+
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(await missing.json()).toMatchObject({ type: 'https://evergreen.dev/problems/route-not-found', status: 404 });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+    expect(await wrongMethod.json()).toMatchObject({ type: 'https://evergreen.dev/problems/method-not-allowed', status: 405 });
+    expect((await request('GET', '/health?verbose=1')).status).toBe(200);
+  });
 });

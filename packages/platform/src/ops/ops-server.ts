@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { noRouteProblem, problem, PROBLEM_CONTENT_TYPE, type Problem } from '@evergreen/errors';
 import type { Logger } from '../logger/logger.ts';
 
 export interface OpsServerOptions {
@@ -26,15 +27,26 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+const PATHS = ['/health', '/ready', '/metrics'];
+const METHODS = ['GET', 'HEAD'];
+
 /**
  * The operational endpoints of a worker process: /health (liveness: the process answers and can still work),
  * /ready (readiness: its dependencies answer) and /metrics (Prometheus text format).
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body) });
+  const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body), headers: {} });
+  // Whatever it does not serve is answered as every HTTP API of Evergreen answers it (RFC 9457).
+  const refusal = (body: Problem, headers: Record<string, string> = {}) => ({ status: body.status, type: PROBLEM_CONTENT_TYPE, body: JSON.stringify(body), headers });
   const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const method = request.method ?? 'GET';
     const route = async () => {
-      switch (request.url) {
+      if (!METHODS.includes(method)) {
+        const allowed = PATHS.includes(path) ? METHODS : [];
+        return refusal(noRouteProblem(method, path, allowed), allowed.length > 0 ? { allow: allowed.join(', ') } : {});
+      }
+      switch (path) {
         case '/health': {
           const dead = options.notLiveBecause?.();
           if (dead !== undefined) return json(503, { status: 'not live', reason: dead, ...options.details?.() });
@@ -45,18 +57,17 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
           return reason === undefined ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason });
         }
         case '/metrics':
-          return { status: 200, type: options.registry.contentType, body: await options.registry.metrics() };
+          return { status: 200, type: options.registry.contentType, body: await options.registry.metrics(), headers: {} };
         default:
-          return json(404, { status: 'not found' });
+          return refusal(noRouteProblem(method, path, []));
       }
     };
-    route().then(
-      ({ status, type, body }) => response.writeHead(status, { 'content-type': type }).end(body),
-      (error: unknown) => {
+    route()
+      .catch((error: unknown) => {
         options.logger.error({ err: error, url: request.url }, 'ops endpoint failed');
-        response.writeHead(500).end();
-      },
-    );
+        return refusal(problem(500, 'internal', 'Internal error', 'the endpoint could not answer; see the service log'));
+      })
+      .then(({ status, type, body, headers }) => response.writeHead(status, { ...headers, 'content-type': type }).end(method === 'HEAD' ? undefined : body));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

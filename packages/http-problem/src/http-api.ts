@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AllowedMethods } from './allowed-methods.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
-import { problemSchema } from './schemas.ts';
+import { documentFrameworkAnswers, problemSchema } from './schemas.ts';
 
 export interface HttpApiOptions {
   /** Off when not given (tests); a service passes its process's pino logger. */
@@ -22,7 +22,8 @@ export interface HttpApiOptions {
  * A Fastify instance on which every answer that is not a success is a problem (RFC 9457), whatever
  * refuses the request: validation, a body parser, the router (a broken percent-encoding), no route
  * (404), another method (405 with Allow) or a fault (500, or 503 naming a dependency). Every answer
- * carries the request's id in x-request-id. The Problem schema is added, for routes to refer to.
+ * carries the request's id in x-request-id. The Problem schema is added, for routes to refer to,
+ * and every route's schema lists the problems the foundation itself may answer.
  * Register routes after this returns, so that each one's methods are known to the 405 answer.
  */
 export function createHttpApi(options: HttpApiOptions): FastifyInstance {
@@ -41,6 +42,7 @@ export function createHttpApi(options: HttpApiOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
+  app.addHook('onRoute', documentFrameworkAnswers);
   app.setNotFoundHandler(notFoundHandler(allowedMethods, options.notFoundHint));
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

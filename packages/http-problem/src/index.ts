@@ -10,5 +10,5 @@ export type { HttpApiOptions } from './http-api.ts';
 export { DOCS_PATH, serveOpenApi } from './openapi.ts';
 export type { OpenApiInfo } from './openapi.ts';
 export { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
-export { problemResponses, problemSchema } from './schemas.ts';
+export { canonicalUuid, documentFrameworkAnswers, problemResponses, problemSchema, STORABLE_TEXT, UUID_PATTERN, uuidIdParams, uuidSchema } from './schemas.ts';
 export type { ProblemResponse } from './schemas.ts';

@@ -45,6 +45,8 @@ const CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
   // A path with broken percent-encoding, refused by the router before any route runs.
   FST_ERR_BAD_URL: { slug: 'malformed-url', title: 'Malformed URL' },
+  // A path parameter longer than the router reads (maxParamLength).
+  FST_ERR_MAX_PARAM_LENGTH: { slug: 'uri-too-long', title: 'URI too long' },
 };
 
 /**

@@ -83,6 +83,11 @@ describe('POST /orders', () => {
     ['a quantity of zero', { ...ORDER, items: [{ sku: 'tea', quantity: 0, unitPriceCents: 450 }] }, 'items.0.quantity'],
     ['a price as a string', { ...ORDER, items: [{ sku: 'tea', quantity: 1, unitPriceCents: '450' }] }, 'items.0.unitPriceCents'],
     ['a userId that is no UUID', { ...ORDER, userId: 'ada' }, 'userId'],
+    // The uuid format takes it, PostgreSQL does not (22P02): it answered 500.
+    ['a userId as a urn', { ...ORDER, userId: `urn:uuid:${USER_ID}` }, 'userId'],
+    // jsonb refuses \u0000 and lone surrogates: they answered 500.
+    ['a sku with a NUL character', { ...ORDER, items: [{ sku: 'te\u0000a', quantity: 1, unitPriceCents: 450 }] }, 'items.0.sku'],
+    ['a sku with a lone surrogate', { ...ORDER, items: [{ sku: 'tea\ud800', quantity: 1, unitPriceCents: 450 }] }, 'items.0.sku'],
     ['a currency that is no ISO code', { ...ORDER, currency: 'euro' }, 'currency'],
     ['an unknown field', { ...ORDER, discount: 5 }, 'discount'],
   ])('refuses %s with 400 naming the field', async (_case, payload, field) => {
@@ -92,6 +97,20 @@ describe('POST /orders', () => {
 
     expect(answer.statusCode).toBe(400);
     expect(answer.json().errors.map((error: { field: string }) => error.field)).toContain(field);
+    expect(statements).toEqual([]);
+  });
+});
+
+describe('the routes on one order', () => {
+  it.each(['GET /orders/urn:uuid:', 'POST /orders/urn:uuid:', 'GET /orders/{'])('refuse an id PostgreSQL would not read (%s…) with 400 naming it, without a statement', async (prefix) => {
+    const { app, statements } = await appWith([USER_ID]);
+    const [method, path] = prefix.split(' ') as ['GET' | 'POST', string];
+    const id = path.endsWith('{') ? `${USER_ID}}` : USER_ID;
+
+    const answer = await app.inject({ method, url: `${path}${id}${method === 'POST' ? '/cancel' : ''}` });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().errors).toEqual([{ field: 'id', message: expect.stringContaining('must be a UUID') }]);
     expect(statements).toEqual([]);
   });
 });
@@ -120,8 +139,8 @@ describe('the API as a product', () => {
     const answers = (path: string, method: string) => Object.keys(document.paths[path]?.[method]?.responses ?? {}).sort();
     expect(Object.keys(document.paths).sort()).toEqual(['/orders', '/orders/{id}', '/orders/{id}/cancel']);
     expect(answers('/orders', 'post')).toEqual(['201', '400', '413', '415', '422', '500', '503']);
-    expect(answers('/orders/{id}', 'get')).toEqual(['200', '400', '404', '500', '503']);
-    expect(answers('/orders/{id}/cancel', 'post')).toEqual(['200', '400', '404', '409', '500', '503']);
+    expect(answers('/orders/{id}', 'get')).toEqual(['200', '400', '404', '414', '500', '503']);
+    expect(answers('/orders/{id}/cancel', 'post')).toEqual(['200', '400', '404', '409', '413', '414', '415', '500', '503']);
     expect(Object.keys(document.components.schemas).sort()).toEqual(['Order', 'Problem']);
     expect(document.paths['/orders']?.post?.responses['422']?.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
     expect((await app.inject({ method: 'GET', url: '/docs/' })).headers['content-type']).toMatch(/^text\/html/);

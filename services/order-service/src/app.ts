@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { createHttpApi, DOCS_PATH, problem, RETRY_AFTER_SECONDS, runTraced, sendProblem, serveOpenApi, traceRequests } from '@evergreen/http-problem';
+import { createHttpApi, DOCS_PATH, problem, RETRY_AFTER_SECONDS, runTraced, sendProblem, serveOpenApi, traceRequests, uuidIdParams } from '@evergreen/http-problem';
 import type { Outbox } from '@evergreen/outbox';
-import { orderIdParams, orderProblems, orderSchema, placeOrderSchema } from './http/order-schemas.ts';
+import { orderProblems, orderSchema, placeOrderSchema } from './http/order-schemas.ts';
 import { cancelOrder, OrderAlreadyCancelledError, OrderNotFoundError, placeOrder, readOrder, UnknownUserError, type OrderInput } from './orders/orders.ts';
 
 export interface AppOptions {
@@ -73,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get<{ Params: { id: string } }>(
     '/orders/:id',
-    { schema: { summary: 'Read an order', params: orderIdParams, response: { 200: { description: 'The order, from the database.', $ref: 'Order#' }, ...orderProblems(400, 404) } } },
+    { schema: { summary: 'Read an order', params: uuidIdParams, response: { 200: { description: 'The order, from the database.', $ref: 'Order#' }, ...orderProblems(400, 404) } } },
     async (request, reply) => {
       const order = await readOrder(pool, request.params.id);
       return order ?? sendProblem(reply, problem(404, 'order-not-found', 'No such order', `no order ${request.params.id}`));
@@ -86,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       schema: {
         summary: 'Cancel an order',
         description: 'Cancels it at version 2, with its OrderCancelled, in one transaction.',
-        params: orderIdParams,
+        params: uuidIdParams,
         response: { 200: { description: 'Cancelled.', $ref: 'Order#' }, ...orderProblems(400, 404, 409) },
       },
     },

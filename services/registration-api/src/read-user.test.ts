@@ -49,6 +49,16 @@ const cached = (...entries: Array<[string, Record<string, string>]>) => new Map(
 const databaseReads = (log: string[]) => log.filter((line) => line.startsWith('pool: SELECT')).length;
 
 describe('GET /users/:id', () => {
+  it('reads an id written in capitals from the cache entry of its canonical spelling', async () => {
+    const { app, db } = await setup({ hashes: cached([userKey(USER_ID), hashOf(entryAt(3))]) });
+
+    const response = await app.inject({ method: 'GET', url: `/users/${USER_ID.toUpperCase()}` });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-cache']).toBe('hit');
+    expect(db.log).toEqual([]);
+  });
+
   describe('without minVersion', () => {
     it('answers the cached entry as x-cache: hit, with its version as ETag, without reading PostgreSQL', async () => {
       const { app, db } = await setup({ hashes: cached([userKey(USER_ID), hashOf(entryAt(3))]), storedUsers: { [USER_ID]: rowAt(4) } });

@@ -1,4 +1,4 @@
-import { problemResponses } from '@evergreen/http-problem';
+import { problemResponses, STORABLE_TEXT, uuidSchema } from '@evergreen/http-problem';
 
 // The JSON Schemas of the order routes: Fastify validates requests and serialises answers with
 // them, and the OpenAPI document at /docs is generated from them.
@@ -10,7 +10,7 @@ const orderItemSchema = {
   additionalProperties: false,
   required: ['sku', 'quantity', 'unitPriceCents'],
   properties: {
-    sku: { type: 'string', minLength: 1, maxLength: 64, description: 'The article ordered.' },
+    sku: { type: 'string', minLength: 1, maxLength: 64, pattern: STORABLE_TEXT, description: 'The article ordered.' },
     quantity: { type: 'integer', minimum: 1, maximum: 10_000 },
     unitPriceCents: { type: 'integer', minimum: 0, maximum: 100_000_000, description: "The price of one unit, in the currency's smallest unit." },
   },
@@ -39,13 +39,11 @@ export const placeOrderSchema = {
   additionalProperties: false,
   required: ['userId', 'items', 'currency'],
   properties: {
-    userId: { ...UUID, description: "A user of the order service's replica of the users." },
+    userId: { ...uuidSchema, description: "A user of the order service's replica of the users." },
     items: { type: 'array', minItems: 1, maxItems: 100, items: orderItemSchema },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR.' },
   },
 } as const;
-
-export const orderIdParams = { type: 'object', required: ['id'], properties: { id: UUID } } as const;
 
 /** What a problem status means on the order routes; problemResponses adds 500 and 503, and the common meanings of the rest. */
 const ORDER_PROBLEMS: Record<number, string> = {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { explainPattern, problem, sendProblem } from '@evergreen/http-problem';
+import { canonicalUuid, explainPattern, problem, sendProblem, uuidIdParams } from '@evergreen/http-problem';
 import { readUser, type ReadUserDeps } from '../users/read-user.ts';
-import { etag, userProblems, userIdParams } from './user-schemas.ts';
+import { etag, userProblems } from './user-schemas.ts';
 
 const readQuery = {
   type: 'object',
@@ -23,7 +23,7 @@ export async function readUserRoutes(app: FastifyInstance, deps: ReadUserDeps): 
     {
       schema: {
         summary: 'Read a user from the cache',
-        params: userIdParams,
+        params: uuidIdParams,
         querystring: readQuery,
         response: {
           200: {
@@ -36,10 +36,11 @@ export async function readUserRoutes(app: FastifyInstance, deps: ReadUserDeps): 
     },
     async (request, reply) => {
       const minVersion = request.query.minVersion === undefined ? undefined : Number(request.query.minVersion);
-      const { outcome, user, cacheError } = await readUser(deps, request.params.id, minVersion);
+      const userId = canonicalUuid(request.params.id);
+      const { outcome, user, cacheError } = await readUser(deps, userId, minVersion);
       if (cacheError) request.log.warn({ err: cacheError }, 'cache unreadable; answered from PostgreSQL');
       reply.header('x-cache', outcome);
-      if (!user) return sendProblem(reply, problem(404, 'user-not-found', 'No such user', `no user ${request.params.id}`));
+      if (!user) return sendProblem(reply, problem(404, 'user-not-found', 'No such user', `no user ${userId}`));
       return reply.header('etag', etag(user.version)).send(user);
     },
   );

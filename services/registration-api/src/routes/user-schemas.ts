@@ -53,12 +53,6 @@ export const profileChangesSchema = {
   properties: profileFields,
 } as const;
 
-export const userIdParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
-} as const;
-
 /** The headers of the write routes: the optional Idempotency-Key (docs/api.md, "Retrying writes safely"). */
 export const idempotencyHeaders = {
   type: 'object',

@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
-import { problem, runTraced, sendProblem, type Problem } from '@evergreen/http-problem';
+import { canonicalUuid, problem, runTraced, sendProblem, uuidIdParams, type Problem } from '@evergreen/http-problem';
 import { deleteUserIn, updateProfileIn, type ProfileChanges } from '../users/change-user.ts';
 import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/user-aggregate';
 import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
 import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
-import { etag, idempotencyHeaders, userProblems, profileChangesSchema, registrationSchema, userIdParams } from './user-schemas.ts';
+import { etag, idempotencyHeaders, profileChangesSchema, registrationSchema, userProblems } from './user-schemas.ts';
 
 /** The version in an If-Match header, or undefined when absent; a header that is no version of ours is a client error. */
 function expectedVersion(header: string | undefined): number | undefined | Problem {
@@ -160,7 +160,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
       schema: {
         summary: "Change a user's profile",
         description: 'Requires If-Match with the version last read; answers the changed user and its new version as ETag.',
-        params: userIdParams,
+        params: uuidIdParams,
         headers: idempotencyHeaders,
         body: profileChangesSchema,
         response: { 200: { description: 'Changed.', $ref: 'User#' }, ...userProblems(400, 404, 409, 412, 413, 415, 422, 428) },
@@ -174,7 +174,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
       if (typeof expected !== 'number') return sendProblem(reply, expected);
       return answerWrite(request, reply, {
         eventType: 'UserProfileUpdated',
-        perform: async (tx) => userAnswer(200, await updateProfileIn(tx, outbox, request.params.id, expected, request.body)),
+        perform: async (tx) => userAnswer(200, await updateProfileIn(tx, outbox, canonicalUuid(request.params.id), expected, request.body)),
         refuse: changeRefusal,
       });
     },
@@ -186,7 +186,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
       schema: {
         summary: 'Delete a user',
         description: 'If-Match is optional. The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
-        params: userIdParams,
+        params: uuidIdParams,
         headers: idempotencyHeaders,
         response: { 204: { description: 'Deleted.', type: 'null' }, ...userProblems(400, 404, 409, 412, 422) },
       },
@@ -197,7 +197,7 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
       return answerWrite(request, reply, {
         eventType: 'UserDeleted',
         // The deletion's version: a reader passing it knows the user is gone without waiting for the cache.
-        perform: async (tx) => ({ status: 204, headers: { etag: etag(await deleteUserIn(tx, outbox, request.params.id, expected)) }, body: null }),
+        perform: async (tx) => ({ status: 204, headers: { etag: etag(await deleteUserIn(tx, outbox, canonicalUuid(request.params.id), expected)) }, body: null }),
         refuse: changeRefusal,
       });
     },

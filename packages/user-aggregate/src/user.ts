@@ -45,13 +45,15 @@ export class UserNotFoundError extends Error {
   }
 }
 
+/** The change named the versions it may apply to (over HTTP, If-Match's), and the user is at none of them. */
 export class VersionMismatchError extends Error {
   constructor(
     readonly userId: string,
-    readonly expectedVersion: number,
+    readonly expectedVersions: readonly number[],
     readonly currentVersion: number,
   ) {
-    super(`user ${userId} is at version ${currentVersion}, not ${expectedVersion}`);
+    const expected = expectedVersions.length === 0 ? 'and the change names no version it may apply to' : `not ${expectedVersions.join(' or ')}`;
+    super(`user ${userId} is at version ${currentVersion}, ${expected}`);
     this.name = 'VersionMismatchError';
   }
 }

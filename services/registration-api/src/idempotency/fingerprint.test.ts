@@ -66,7 +66,8 @@ describe('requestFingerprint', () => {
     expect(requestFingerprint({ ...base, body: { avatarUrl: null, name: 'Ada' } })).toBe(same);
     expect(requestFingerprint({ ...base, method: 'patch' })).toBe(same);
     expect(requestFingerprint({ ...base, ifMatch: '3' })).toBe(same);
-    expect(requestFingerprint({ ...base, ifMatch: ' "03" ' })).toBe(same);
+    expect(requestFingerprint({ ...base, ifMatch: ' "3" ' })).toBe(same);
+    expect(requestFingerprint({ ...base, ifMatch: '"3",' })).toBe(same);
   });
 
   it.each([
@@ -78,6 +79,9 @@ describe('requestFingerprint', () => {
     ['the If-Match version', { ifMatch: '"4"' }],
     ['no If-Match', { ifMatch: undefined }],
     ['an If-Match that is no version', { ifMatch: '*' }],
+    // Strong comparison: "03" is another entity tag than "3", and so another request.
+    ['another spelling of the version', { ifMatch: '"03"' }],
+    ['the weak form of the version', { ifMatch: 'W/"3"' }],
   ] satisfies Array<[string, Partial<FingerprintedRequest>]>)('changes with %s', (_label, change) => {
     expect(requestFingerprint({ ...base, ...change })).not.toBe(requestFingerprint(base));
   });

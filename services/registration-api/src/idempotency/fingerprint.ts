@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalIfMatch } from '../http/if-match.ts';
 
 /** The request header of the IETF httpapi draft "The Idempotency-Key HTTP Header Field" (lower-case, as Node gives it). */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -33,13 +34,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** `"3"`, `3` and ` "3" ` are one version to the routes, so one If-Match here; anything else counts as written. */
-function canonicalIfMatch(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  const version = /^"?(\d{1,15})"?$/.exec(header.trim());
-  return version ? `"${Number(version[1])}"` : header.trim();
-}
-
 export interface FingerprintedRequest {
   method: string;
   /** The path without the query string (the write routes take none). */
@@ -54,6 +48,6 @@ export interface FingerprintedRequest {
  * and If-Match, hashed (sha256, hex). A retry must match it to be answered from the record.
  */
 export function requestFingerprint(request: FingerprintedRequest): string {
-  const canonical = canonicalJson([request.method.toUpperCase(), request.path, canonicalIfMatch(request.ifMatch), request.body ?? null]);
+  const canonical = canonicalJson([request.method.toUpperCase(), request.path, request.ifMatch === undefined ? null : canonicalIfMatch(request.ifMatch), request.body ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_MIN_LENGTH, IDEMPOTENCY_KEY_PATTERN } from '../idempotency/fingerprint.ts';
 import { explainPattern, problemResponses } from '@evergreen/http-problem';
+import { IF_MATCH_PATTERN } from '../http/if-match.ts';
 
 // The JSON Schemas of the user routes: Fastify validates requests with them, serialises responses
 // with them, and @fastify/swagger turns them into the OpenAPI document at /docs.
@@ -70,11 +71,25 @@ export const idempotencyHeaders = {
   },
 } as const;
 
+/** The headers of the routes that change a user: Idempotency-Key, and If-Match (RFC 9110 §13.1.1). */
+export const changeHeaders = {
+  type: 'object',
+  properties: {
+    ...idempotencyHeaders.properties,
+    'if-match': {
+      type: 'string',
+      pattern: explainPattern(IF_MATCH_PATTERN, 'must be *, or entity tags such as "3" or W/"3" separated by commas'),
+      description:
+        'The ETag last read ("3"), several (`"3", "4"`), or * for whatever version the user is at. Compared strongly: a weak ETag never matches. A bare version (3) is taken as "3". Required by PATCH (428 without), optional on DELETE.',
+    },
+  },
+} as const;
+
 /** What a problem status means on the user routes; problemResponses adds 500 and 503, and the common meanings of the rest. */
 const USER_PROBLEMS: Record<number, string> = {
   404: 'No such user.',
   409: 'The email is already registered (compared without case), or a request with the same Idempotency-Key is still running (retry after Retry-After seconds).',
-  412: 'If-Match is not the current version; the ETag header has the current one.',
+  412: 'If-Match names no current ETag (a weak one never matches); the ETag header has the current one.',
   413: 'The body is larger than 16 KiB.',
   422: 'The Idempotency-Key was first used for a different request (method, path, body or If-Match).',
   428: 'If-Match is required.',

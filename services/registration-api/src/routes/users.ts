@@ -3,20 +3,20 @@ import { withTransaction } from '@evergreen/platform';
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { canonicalUuid, problem, runTraced, sendProblem, uuidIdParams, type Problem } from '@evergreen/http-problem';
-import { deleteUserIn, updateProfileIn, type ProfileChanges } from '../users/change-user.ts';
+import { deleteUserIn, updateProfileIn, type ExpectedVersions, type ProfileChanges } from '../users/change-user.ts';
+import { versionCondition } from '../http/if-match.ts';
 import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/user-aggregate';
 import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
 import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
-import { etag, idempotencyHeaders, profileChangesSchema, registrationSchema, userProblems } from './user-schemas.ts';
+import { changeHeaders, etag, idempotencyHeaders, profileChangesSchema, registrationSchema, userProblems } from './user-schemas.ts';
 
-/** The version in an If-Match header, or undefined when absent; a header that is no version of ours is a client error. */
-function expectedVersion(header: string | undefined): number | undefined | Problem {
+/** The versions a change may apply to, by its If-Match (valid: the header schema saw to it); undefined for `*` or none: any. */
+function expectedVersions(header: string | undefined): ExpectedVersions {
   if (header === undefined) return undefined;
-  const match = /^"?(\d{1,15})"?$/.exec(header.trim());
-  if (!match) return problem(400, 'validation', 'Invalid request', `If-Match must be the version from an ETag, like "3"`, [{ field: 'if-match', message: 'is not a version' }]);
-  return Number(match[1]);
+  const condition = versionCondition(header);
+  return condition === 'any' ? undefined : condition;
 }
 
 // The content types exactly as Fastify sends them, so a recorded answer replays byte for byte.
@@ -159,19 +159,20 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
     {
       schema: {
         summary: "Change a user's profile",
-        description: 'Requires If-Match with the version last read; answers the changed user and its new version as ETag.',
+        description:
+          'Requires If-Match: the ETag last read ("3"), a list of them, or * (whatever the version). If-Match compares strongly: a weak ETag (W/"3") never matches, so it is 412. Answers the changed user and its new version as ETag.',
         params: uuidIdParams,
-        headers: idempotencyHeaders,
+        headers: changeHeaders,
         body: profileChangesSchema,
         response: { 200: { description: 'Changed.', $ref: 'User#' }, ...userProblems(400, 404, 409, 412, 413, 415, 422, 428) },
       },
     },
     async (request, reply) => {
-      const expected = expectedVersion(request.headers['if-match']);
-      if (expected === undefined) {
+      const ifMatch = request.headers['if-match'];
+      if (ifMatch === undefined) {
         return sendProblem(reply, problem(428, 'version-required', 'If-Match required', 'send the version you last read as If-Match: "<version>", so a stale change is refused, not merged', [{ field: 'if-match', message: 'is required' }]));
       }
-      if (typeof expected !== 'number') return sendProblem(reply, expected);
+      const expected = expectedVersions(ifMatch);
       return answerWrite(request, reply, {
         eventType: 'UserProfileUpdated',
         perform: async (tx) => userAnswer(200, await updateProfileIn(tx, outbox, canonicalUuid(request.params.id), expected, request.body)),
@@ -185,15 +186,15 @@ export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, 
     {
       schema: {
         summary: 'Delete a user',
-        description: 'If-Match is optional. The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
+        description:
+          'If-Match is optional (as for PATCH: an ETag, a list, or *). The ETag of the answer is the deletion\'s version: pass it as minVersion to read the deletion at once.',
         params: uuidIdParams,
-        headers: idempotencyHeaders,
+        headers: changeHeaders,
         response: { 204: { description: 'Deleted.', type: 'null' }, ...userProblems(400, 404, 409, 412, 422) },
       },
     },
     async (request, reply) => {
-      const expected = expectedVersion(request.headers['if-match']);
-      if (expected !== undefined && typeof expected !== 'number') return sendProblem(reply, expected);
+      const expected = expectedVersions(request.headers['if-match']);
       return answerWrite(request, reply, {
         eventType: 'UserDeleted',
         // The deletion's version: a reader passing it knows the user is gone without waiting for the cache.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { RefusedError } from '@evergreen/consumer/dlq';
 import { createLogger } from '@evergreen/platform';
 import { buildApp } from './app.ts';
+import { allowedHosts } from './host-guard.ts';
 import type { ConsoleSources, DeadLetterQuery, ReplayRequest } from './sources.ts';
 import type { DriftView } from './views.ts';
 
@@ -51,9 +52,10 @@ afterEach(async () => {
   app = undefined;
 });
 
-function start(options: { token?: string | undefined; sources?: ConsoleSources; bindHost?: string } = {}) {
+function start(options: { token?: string | undefined; sources?: ConsoleSources; bindHost?: string; listedHosts?: string[] } = {}) {
   const fake = fakeSources();
-  app = buildApp({ sources: options.sources ?? fake.sources, token: 'token' in options ? options.token : TOKEN, logger: createLogger('console-test', 'silent'), bindHost: options.bindHost ?? '127.0.0.1' });
+  const hosts = allowedHosts(options.bindHost ?? '127.0.0.1', options.listedHosts);
+  app = buildApp({ sources: options.sources ?? fake.sources, token: 'token' in options ? options.token : TOKEN, logger: createLogger('console-test', 'silent'), allowedHosts: hosts });
   return { app, calls: fake.calls };
 }
 
@@ -85,15 +87,34 @@ describe('the page and the read-only endpoints', () => {
     expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'aggregate' })]);
   });
 
-  it('answers only to loopback host names while it listens on loopback (no DNS rebinding), to any when told to listen wider', async () => {
+  it('answers only to loopback host names while it listens on loopback (no DNS rebinding)', async () => {
     const { app } = start();
-    for (const host of ['127.0.0.1:3006', 'localhost:3006', '[::1]:3006']) expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host } })).statusCode).toBe(200);
-    const rebound = await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'attacker.example:3006' } });
+    for (const host of ['127.0.0.1:3006', 'localhost:3006', '[::1]:3006', 'LOCALHOST']) expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host } })).statusCode, host).toBe(200);
+    const rebound = await app.inject({ method: 'GET', url: '/api/dead-letters', headers: { host: 'attacker.example:3006' } });
     expect(rebound.statusCode).toBe(421);
+    expect(rebound.headers['content-type']).toContain('application/problem+json');
     expect(rebound.json().detail).toContain('Host attacker.example:3006');
-    await app.close();
-    const wide = start({ bindHost: '0.0.0.0' }).app;
-    expect((await wide.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal:3006' } })).statusCode).toBe(200);
+    // Where the console may be reached is the operator's to know, not a stranger's.
+    expect(rebound.body).not.toContain('localhost');
+  });
+
+  it('keeps the allow-list on when it listens on every interface: loopback only until told its names', async () => {
+    const { app } = start({ bindHost: '0.0.0.0' });
+    for (const url of ['/', '/api/components', '/api/dead-letters', '/health']) {
+      expect((await app.inject({ method: 'GET', url, headers: { host: 'console.internal:3006' } })).statusCode, url).toBe(421);
+      expect((await app.inject({ method: 'GET', url, headers: { host: 'attacker.example' } })).statusCode, url).toBe(421);
+      expect((await app.inject({ method: 'GET', url, headers: { host: '127.0.0.1:3006' } })).statusCode, url).toBe(200);
+    }
+    const action = await app.inject({ method: 'POST', url: '/api/drift/verify', payload: {}, headers: { ...BEARER, host: 'attacker.example' } });
+    expect(action.statusCode).toBe(421);
+  });
+
+  it('answers exactly the names EVERGREEN_CONSOLE_ALLOWED_HOSTS lists, whatever it is bound to', async () => {
+    const { app } = start({ bindHost: '0.0.0.0', listedHosts: ['console.internal', 'operator-console'] });
+    expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal:3006' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'operator-console:3006' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'localhost:3006' } })).statusCode).toBe(421);
+    expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal.attacker.example' } })).statusCode).toBe(421);
   });
 
   it('says which source could not be read, as a problem', async () => {

@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
 import type { Logger } from '@evergreen/platform';
-import { actionGuard, isLoopback, loopbackHostGuard } from './action-guard.ts';
+import { actionGuard } from './action-guard.ts';
+import { hostGuard } from './host-guard.ts';
 import type { ConsoleSources } from './sources.ts';
 
 export interface AppOptions {
@@ -13,8 +14,8 @@ export interface AppOptions {
   /** Who holds the token, for the action log (EVERGREEN_CONSOLE_OPERATOR); the client's address otherwise. */
   operator?: string;
   logger: Logger;
-  /** Where it listens (EVERGREEN_CONSOLE_HOST); on loopback, requests for another Host name are refused. */
-  bindHost: string;
+  /** The host names it answers to (allowedHosts: EVERGREEN_CONSOLE_ALLOWED_HOSTS or its default); any other Host gets 421. */
+  allowedHosts: readonly string[];
 }
 
 /** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
@@ -58,7 +59,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
   app.setErrorHandler(errorHandler);
-  if (isLoopback(options.bindHost)) app.addHook('onRequest', loopbackHostGuard());
+  app.addHook('onRequest', hostGuard(options.allowedHosts, logger));
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
   // The page polls every few seconds: its reads are logged only when they go wrong; actions always are.

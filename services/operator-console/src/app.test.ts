@@ -117,13 +117,16 @@ describe('the page and the read-only endpoints', () => {
     expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal.attacker.example' } })).statusCode).toBe(421);
   });
 
-  it('says which source could not be read, as a problem', async () => {
-    const { sources } = fakeSources({ components: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:19092')) });
+  it('says which source could not be read and its state, as a problem, never the error text', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:19092 (sasl user evergreen, password s3cret)'), { code: 'ECONNREFUSED' });
+    const { sources } = fakeSources({ deadLetters: () => Promise.reject(refused), schemas: () => Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) });
     const { app } = start({ sources });
-    const response = await app.inject({ method: 'GET', url: '/api/components' });
+    const response = await app.inject({ method: 'GET', url: '/api/dead-letters' });
     expect(response.statusCode).toBe(502);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    expect(response.json().detail).toBe('could not read the components: connect ECONNREFUSED 127.0.0.1:19092');
+    expect(response.json().detail).toBe('could not read the dead letters: kafka: unavailable');
+    expect(response.body).not.toMatch(/10\.1\.2\.3|s3cret|ECONNREFUSED/);
+    expect((await app.inject({ method: 'GET', url: '/api/schemas' })).json().detail).toBe('could not read the schemas: registry: timeout');
   });
 });
 
@@ -205,6 +208,19 @@ describe('the actions', () => {
     const response = await app.inject({ method: 'POST', url: '/api/dead-letters/replay', payload: { topic: 'evergreen.user.dlq', positions: ['0:10'] }, headers: BEARER });
     expect(response.statusCode).toBe(409);
     expect(response.json().detail).toContain('past the end of the partition');
+  });
+
+  it('answers 502 naming the dependency and its state when an action fails, never the error text', async () => {
+    const lost = Object.assign(new Error('terminating connection due to administrator command: SELECT id FROM users WHERE … (postgres://evergreen:s3cret@db:5432)'), { code: '57P01', severity: 'FATAL' });
+    const { sources } = fakeSources({ verify: () => Promise.reject(lost), restartConnector: () => Promise.reject(new Error('Connect at http://connect.internal:8083 answered 500: java.lang.NullPointerException')) });
+    const { app } = start({ sources });
+    const verify = await app.inject({ method: 'POST', url: '/api/drift/verify', payload: {}, headers: BEARER });
+    expect(verify.statusCode).toBe(502);
+    expect(verify.json().detail).toBe('verify failed: postgres: unavailable');
+    expect(verify.body).not.toMatch(/s3cret|SELECT|administrator/);
+    const restart = await app.inject({ method: 'POST', url: '/api/connectors/evergreen-outbox/restart', payload: {}, headers: BEARER });
+    expect(restart.json().detail).toBe('restart failed: connect: failed');
+    expect(restart.body).not.toMatch(/connect\.internal|NullPointer/);
   });
 
   it('answers 409 for a connector Connect does not know', async () => {

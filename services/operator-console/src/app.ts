@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
+import { publicReason } from '@evergreen/errors';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
 import type { Logger } from '@evergreen/platform';
 import { actionGuard } from './action-guard.ts';
@@ -50,6 +51,10 @@ const replayBody = {
 
 const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
+type ActionKind = 'restart' | 'replay' | 'verify' | 'repair';
+/** What each action calls, named when its error does not say (a pg or Redis error names its own). */
+const ACTION_DEPENDENCY: Record<ActionKind, string> = { restart: 'connect', replay: 'kafka', verify: 'postgres', repair: 'postgres' };
+
 /**
  * The operator console: the page, its JSON (GET /api/*, open and read-only) and its actions (POST,
  * behind actionGuard, each logged with who asked, what, and how it ended).
@@ -80,14 +85,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async () => ({ status: 'ready' }));
 
-  const readFailed = (reply: FastifyReply, what: string, error: unknown) =>
-    sendProblem(reply, problem(502, 'source-unavailable', 'Source unavailable', `could not read ${what}: ${(error as Error).message}`));
+  /** 502 naming the source and its dependency's state; the error's own text (hosts, SQL, a stack) only in the log. */
+  const readFailed = (request: FastifyRequest, reply: FastifyReply, what: string, dependency: string, error: unknown) => {
+    logger.warn({ reqId: request.id, err: error }, `could not read ${what}`);
+    return sendProblem(reply, problem(502, 'source-unavailable', 'Source unavailable', `could not read ${what}: ${publicReason(dependency, error)}`));
+  };
 
-  app.get('/api/components', async (_request, reply) => sources.components().catch((error: unknown) => readFailed(reply, 'the components', error)));
-  app.get('/api/relay', async (_request, reply) => sources.relay().catch((error: unknown) => readFailed(reply, 'the relay', error)));
+  app.get('/api/components', async (request, reply) => sources.components().catch((error: unknown) => readFailed(request, reply, 'the components', 'stack', error)));
+  app.get('/api/relay', async (request, reply) => sources.relay().catch((error: unknown) => readFailed(request, reply, 'the relay', 'relay', error)));
   app.get('/api/consumers', async () => sources.consumers());
   app.get('/api/drift', async () => sources.drift());
-  app.get('/api/schemas', async (_request, reply) => sources.schemas().catch((error: unknown) => readFailed(reply, 'the registry', error)));
+  app.get('/api/schemas', async (request, reply) => sources.schemas().catch((error: unknown) => readFailed(request, reply, 'the schemas', 'registry', error)));
   app.get<{ Querystring: { aggregate?: string; group?: string; limit: number } }>(
     '/api/dead-letters',
     {
@@ -99,12 +107,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
         },
       },
     },
-    async (request, reply) => sources.deadLetters(request.query).catch((error: unknown) => readFailed(reply, 'the dead letters', error)),
+    async (request, reply) => sources.deadLetters(request.query).catch((error: unknown) => readFailed(request, reply, 'the dead letters', 'kafka', error)),
   );
 
   const guard = actionGuard({ token: options.token, logger });
   /** Runs an action and logs it: who asked, what, and the outcome; a refusal is 409 with its reason. */
-  const act = async <T>(request: FastifyRequest, reply: FastifyReply, what: Record<string, unknown>, work: () => Promise<T>): Promise<T | FastifyReply> => {
+  const act = async <T>(request: FastifyRequest, reply: FastifyReply, what: { kind: ActionKind } & Record<string, unknown>, work: () => Promise<T>): Promise<T | FastifyReply> => {
     const who = { operator: options.operator ?? null, address: request.ip };
     try {
       const result = await work();
@@ -113,8 +121,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     } catch (error) {
       const refused = error instanceof RefusedError;
       logger.warn({ who, action: what, result: refused ? 'refused' : 'failed', err: error }, 'console action');
+      // A refusal is the console's own sentence; a failure's text is a dependency's, so only its state is answered.
       if (refused) return sendProblem(reply, problem(409, 'action-refused', 'Refused', (error as Error).message));
-      return sendProblem(reply, problem(502, 'action-failed', 'Action failed', (error as Error).message));
+      return sendProblem(reply, problem(502, 'action-failed', 'Action failed', `${what.kind} failed: ${publicReason(ACTION_DEPENDENCY[what.kind], error)}`));
     }
   };
 

@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { TOKEN_VARIABLE } from './action-guard.ts';
 import { allowedHosts } from './host-guard.ts';
 import { ConsumerSampler } from './consumer-sampler.ts';
+import { FailureLog } from './failures.ts';
 import { liveSources } from './live-sources.ts';
 import { serviceEndpoints, SERVICES_VARIABLE } from './services.ts';
 
@@ -10,10 +11,11 @@ const config = loadStackConfig();
 const logger = createLogger('operator-console', config.logLevel);
 const token = process.env[TOKEN_VARIABLE]?.trim() || undefined;
 const services = serviceEndpoints(config, process.env[SERVICES_VARIABLE]);
-const sampler = new ConsumerSampler(services);
+const failures = new FailureLog(logger);
+const sampler = new ConsumerSampler(services, undefined, failures);
 sampler.start(config.console.sampleIntervalMs, (error) => logger.warn({ err: error }, 'reading the consumers failed'));
 const hosts = allowedHosts(config.console.host, config.console.allowedHosts);
-const sources = liveSources({ config, services, sampler });
+const sources = liveSources({ config, services, sampler, failures });
 const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger, allowedHosts: hosts });
 app.addHook('onClose', async () => {
   sampler.stop();

@@ -127,6 +127,11 @@ export interface PinnedVersions {
   apicurio: string;
   mavenDependencyPlugin: string;
   mavenDependencyPluginGet: string;
+  /**
+   * The SHA-256 of the Debezium plugin archive (DEBEZIUM_PLUGIN_SHA256): Maven Central publishes no
+   * checksum for it, so provisioning verifies it against this pin; unset, it refuses to install it.
+   */
+  debeziumPluginSha256: string | undefined;
   postgresMajor: string;
   redisMajor: string;
 }
@@ -353,6 +358,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       apicurio: text('APICURIO_VERSION'),
       mavenDependencyPlugin: text('MAVEN_DEPENDENCY_PLUGIN_VERSION'),
       mavenDependencyPluginGet: text('MAVEN_DEPENDENCY_PLUGIN_GET_VERSION'),
+      debeziumPluginSha256: optional('DEBEZIUM_PLUGIN_SHA256')?.toLowerCase(),
       postgresMajor: text('POSTGRES_MAJOR'),
       redisMajor: text('REDIS_MAJOR'),
     },

@@ -22,6 +22,7 @@ function fakeConsumer(state: FakeState): ProjectionConsumer {
     },
     lagProblem: () => state.lag,
     stuckProblem: (limitMs: number) => state.stuck?.(limitMs),
+    park: () => ({ accepted: false, reason: 'not stuck' }),
     consumer: {} as Consumer,
   };
 }

@@ -22,6 +22,7 @@ function fakeConsumer(generation: number, journal: string[], options: { failStar
     lagProblem: () => undefined,
     failure: () => undefined,
     stuckProblem: () => undefined,
+    park: () => ({ accepted: false, reason: 'not stuck' }),
     consumer: { generation } as unknown as Consumer,
   };
 }

@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import type { AnyAggregate } from '@evergreen/event-catalog';
 import { DeadLetterWriter, retryTopic } from './dead-letter.ts';
 import { EventDecoder } from './decoder.ts';
@@ -5,7 +6,7 @@ import { kafkaParts, watchGroup } from './kafka-adapter.ts';
 import { LagTracker, lagAgeProblems } from './lag-age.ts';
 import { commitIntervalFromEnv, OffsetCommitter } from './offset-committer.ts';
 import type { ConsumerOptions, Handler, ProjectionConsumer } from './options.ts';
-import { ParkRequests } from './park.ts';
+import { ParkWatch } from './park.ts';
 import { PartitionRunner } from './partition-runner.ts';
 import { RecordHandler } from './record-handler.ts';
 import { maxLagAgeOverride, type LagAgeLimit } from './retention.ts';
@@ -55,7 +56,19 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
   });
   const lag = new LagTracker();
   const stuck = new StuckTracker();
-  const parks = new ParkRequests();
+  // Connected only once a record is retried: the only time parks are asked for.
+  let parkAdmin: Promise<Admin> | undefined;
+  const parks = new ParkWatch(options.groupId, () => {
+    parkAdmin ??= (async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      parkAdmin = undefined;
+      throw error;
+    });
+    return parkAdmin;
+  });
   const committer = new OffsetCommitter(consumer, options.commitIntervalMs ?? commitIntervalFromEnv());
   metrics.watchLagAge(name, () => lag.snapshot());
   metrics.watchStuck(name, () => stuck.snapshot());
@@ -142,6 +155,9 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
       lag.clear();
       stuck.clear();
       parks.clear();
+      const admin = parkAdmin;
+      parkAdmin = undefined;
+      await admin?.then((connected) => connected.disconnect()).catch(() => undefined);
     },
     isReady: () => joined && failure === undefined,
     failure: () => failure,
@@ -153,12 +169,6 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
     lagProblem(nowMs = Date.now()) {
       const problems = lagAgeProblems(lag.snapshot(), lagLimits, nowMs);
       return problems.length > 0 ? `behind what the topics keep: ${problems.join('; ')}` : undefined;
-    },
-    park(target) {
-      if (!subscribed.includes(target.topic)) return { accepted: false, reason: `this consumer does not read ${target.topic}` };
-      const answer = parks.request(target, stuck.snapshot());
-      if (answer.accepted) logger.warn({ ...target }, 'park accepted: the record goes to the dead-letter topic with reason parked, and the partition moves on');
-      return answer;
     },
   };
 }

@@ -22,7 +22,6 @@ function fakeConsumer(state: FakeState): ProjectionConsumer {
     },
     lagProblem: () => state.lag,
     stuckProblem: (limitMs: number) => state.stuck?.(limitMs),
-    park: () => ({ accepted: false, reason: 'not stuck' }),
     consumer: {} as Consumer,
   };
 }

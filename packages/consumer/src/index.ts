@@ -9,7 +9,7 @@ export type { PoisonCode } from './poison.ts';
 export { deadLetterRecord, deadLetterTopic, retryTopic, mainTopicOf, slimDeadLetterRecord, DeadLetterWriter, DEAD_LETTER_HEADERS, RETRY_GROUP_HEADER } from './dead-letter.ts';
 export { DEFAULT_RETRY, runStep } from './retry-policy.ts';
 export type { RetryOptions, StepHooks, StepPolicy, StepResult } from './retry-policy.ts';
-export type { ParkAnswer, ParkTarget } from './park.ts';
+export { parkGroupOf, parkOffsetOf, ParkWatch } from './park.ts';
 export { lagAgeSeconds, lagAgeProblems, LagTracker } from './lag-age.ts';
 export type { PartitionProgress } from './lag-age.ts';
 export { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, topicRetentionOf, LAG_AGE_SHARE, MAX_LAG_AGE_VARIABLE } from './retention.ts';

@@ -6,7 +6,6 @@ import type avro from 'avsc';
 import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf, TopicsOf } from '@evergreen/event-catalog';
 import type { ConsumedEvent } from './event.ts';
 import type { ConsumerMetrics } from './metrics.ts';
-import type { ParkAnswer, ParkTarget } from './park.ts';
 import type { RetryOptions } from './retry-policy.ts';
 import type { Sink } from './sink.ts';
 
@@ -130,11 +129,5 @@ export interface ProjectionConsumer {
    * whose lag age is past the limit, named), or undefined; for /ready. See lagAgeLimit.
    */
   lagProblem(nowMs?: number): string | undefined;
-  /**
-   * Asks to move the record a partition is stuck on aside: accepted only when this process is
-   * retrying exactly that record, which then goes to the dead-letter topic with reason `parked`
-   * and the partition moves on (`npm run dlq -- park`).
-   */
-  park(target: ParkTarget): ParkAnswer;
   readonly consumer: Consumer;
 }

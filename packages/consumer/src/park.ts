@@ -1,46 +1,49 @@
-import type { StuckPartition } from './stuck.ts';
-
-/** The record an operator wants moved aside: where it is. */
-export interface ParkTarget {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-export type ParkAnswer = { accepted: true } | { accepted: false; reason: string };
-
-const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+import type { Admin } from 'kafkajs';
 
 /**
- * The parks operators asked for, one per partition at most. A park is accepted only for the
- * record a partition is retrying at that moment, so it can never skip a record nobody looked at;
- * it is forgotten once the partition moves on, by the park or by the record passing.
+ * An operator's park of a record travels through Kafka, not through a port of the consumer: the
+ * offset just past the record is committed for a group that never has members, named after the
+ * consumer group (`<group>.park`). Every instance of the group that retries a record asks, while
+ * it waits, whether that offset is parked, so whichever instance owns the partition sees it, on
+ * one machine or many, under the same ACLs as the group itself.
  */
-export class ParkRequests {
-  private readonly requested = new Map<string, string>();
+export const parkGroupOf = (groupId: string): string => `${groupId}.park`;
 
-  /** Accepts the park if `retrying` (the partitions retrying now) shows the target's partition stuck on exactly that record. */
-  request(target: ParkTarget, retrying: readonly StuckPartition[]): ParkAnswer {
-    const stuck = retrying.find((candidate) => candidate.topic === target.topic && candidate.partition === target.partition);
-    if (!stuck) return { accepted: false, reason: `${target.topic}/${target.partition} is not retrying any record in this process` };
-    if (stuck.offset !== target.offset) return { accepted: false, reason: `${target.topic}/${target.partition} is retrying offset ${stuck.offset}, not ${target.offset}` };
-    if (stuck.step === 'dead_letter') {
-      return { accepted: false, reason: `${target.topic}/${target.partition}@${target.offset} is already being dead-lettered and its send is failing (${stuck.error}); parking cannot help: check the dead-letter topic` };
+/** The park group's committed offset that parks the record at `offset`: the next one to read. */
+export const parkOffsetOf = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/** How often a retrying consumer asks for parks, at most: a park waits for nobody, so seconds are fine. */
+export const PARK_POLL_MS = 2_000;
+
+type ParkOffsets = Pick<Admin, 'fetchOffsets'>;
+
+/**
+ * What a retrying consumer asks: is the record it waits on parked? The park group's offsets are
+ * read at most every PARK_POLL_MS per topic, and only while a record is being retried.
+ */
+export class ParkWatch {
+  private readonly known = new Map<string, { readAt: number; offsets: Map<number, string> }>();
+
+  constructor(
+    private readonly groupId: string,
+    /** Connected on first use; a retrying consumer is the only one that asks. */
+    private readonly admin: () => Promise<ParkOffsets>,
+    private readonly now: () => number = Date.now,
+    private readonly pollMs = PARK_POLL_MS,
+  ) {}
+
+  async isParked(topic: string, partition: number, offset: string): Promise<boolean> {
+    let entry = this.known.get(topic);
+    if (!entry || this.now() - entry.readAt >= this.pollMs) {
+      const admin = await this.admin();
+      const [committed] = await admin.fetchOffsets({ groupId: parkGroupOf(this.groupId), topics: [topic] });
+      entry = { readAt: this.now(), offsets: new Map((committed?.partitions ?? []).map((entry) => [entry.partition, entry.offset])) };
+      this.known.set(topic, entry);
     }
-    this.requested.set(keyOf(target.topic, target.partition), target.offset);
-    return { accepted: true };
-  }
-
-  isParked(topic: string, partition: number, offset: string): boolean {
-    return this.requested.get(keyOf(topic, partition)) === offset;
-  }
-
-  /** The partition moved past the record (or is no longer worked on here). */
-  forget(topic: string, partition: number): void {
-    this.requested.delete(keyOf(topic, partition));
+    return entry.offsets.get(partition) === parkOffsetOf(offset);
   }
 
   clear(): void {
-    this.requested.clear();
+    this.known.clear();
   }
 }

@@ -6,7 +6,6 @@ import { StopRequestedError } from './backoff.ts';
 import { LagTracker } from './lag-age.ts';
 import { ConsumerMetrics } from './metrics.ts';
 import { OffsetCommitter, type PartitionOffset } from './offset-committer.ts';
-import { ParkRequests } from './park.ts';
 import { PartitionRunner, type BatchPayload } from './partition-runner.ts';
 import type { Slice } from './slice-processor.ts';
 import { StuckTracker } from './stuck.ts';
@@ -50,7 +49,8 @@ function payloadOf(batch: KafkaMessage[], options: { lastOffset?: string; runnin
 function runnerWith(process: (slice: Slice) => Promise<void>, options: { sliceSize?: number; stopping?: boolean } = {}) {
   const committer = new OffsetCommitter({ commitOffsets: async () => undefined }, 0);
   const stuck = new StuckTracker();
-  const parks = new ParkRequests();
+  const parked = new Set<string>();
+  const parks = { isParked: async (topic: string, partition: number, offset: string) => parked.has(`${topic}/${partition}@${offset}`) };
   const runner = new PartitionRunner({
     name: 'test-consumer',
     slices: { process },
@@ -63,7 +63,7 @@ function runnerWith(process: (slice: Slice) => Promise<void>, options: { sliceSi
     sliceSize: options.sliceSize ?? 2,
     isStopping: () => options.stopping ?? false,
   });
-  return { runner, stuck, parks };
+  return { runner, stuck, parked };
 }
 
 describe('PartitionRunner', () => {
@@ -98,17 +98,14 @@ describe('PartitionRunner', () => {
 
   it("tells a step the record is parked only for the partition's record an operator parked", async () => {
     const answers: boolean[] = [];
-    const { runner, parks, stuck } = runnerWith(async (slice) => {
-      stuck.failed(TOPIC, 3, '11', 'apply', new Error('x'));
-      parks.request({ topic: TOPIC, partition: 3, offset: '11' }, stuck.snapshot());
-      answers.push(slice.hooksFor('11', 'apply').parked?.() ?? false, slice.hooksFor('10', 'apply').parked?.() ?? false);
+    const { runner, parked } = runnerWith(async (slice) => {
+      answers.push((await slice.hooksFor('11', 'apply').parked?.()) ?? false, (await slice.hooksFor('10', 'apply').parked?.()) ?? false);
     });
+    parked.add(`${TOPIC}/3@11`);
 
     await runner.eachBatch(payloadOf(messages(10, 2)).payload);
 
     expect(answers).toEqual([true, false]);
-    // The partition moved on: the park is spent.
-    expect(parks.isParked(TOPIC, 3, '11')).toBe(false);
   });
 
   it('leaves the rest of a batch unresolved when the consumer stops mid-way, and says the wait ended quietly', async () => {

@@ -4,7 +4,7 @@ import { StopRequestedError } from './backoff.ts';
 import type { LagTracker } from './lag-age.ts';
 import type { ConsumerMetrics } from './metrics.ts';
 import { byTopic, type OffsetCommitter, type OffsetCommitTarget } from './offset-committer.ts';
-import type { ParkRequests } from './park.ts';
+import type { ParkWatch } from './park.ts';
 import type { StepHooks } from './retry-policy.ts';
 import type { Slice, SliceProcessor, Step } from './slice-processor.ts';
 import type { StuckTracker } from './stuck.ts';
@@ -23,7 +23,8 @@ export interface PartitionRunnerOptions {
   committer: OffsetCommitter;
   lag: LagTracker;
   stuck: StuckTracker;
-  parks: ParkRequests;
+  /** Where an operator's parks are read; a failure to read one is logged, and the step keeps retrying. */
+  parks: Pick<ParkWatch, 'isParked'>;
   metrics: ConsumerMetrics;
   logger: Logger;
   /** Records per slice (see ConsumerOptions.maxRecordsPerApply). */
@@ -64,7 +65,11 @@ export class PartitionRunner {
         // A dependency that answers what it must not, or a failure nobody classified: not a blip.
         else options.logger.error(fields, classification.code === 'MISCONFIGURED' ? 'a dependency is misconfigured; retrying, not dead-lettering' : 'failure of unknown kind; retrying within its budget');
       },
-      parked: () => options.parks.isParked(topic, partition, offset),
+      parked: () =>
+        options.parks.isParked(topic, partition, offset).catch((error: unknown) => {
+          options.logger.warn({ topic, partition, offset, err: error }, 'could not read the parks; still retrying');
+          return false;
+        }),
     });
 
     try {
@@ -104,9 +109,8 @@ export class PartitionRunner {
     }
   };
 
-  /** The partition's records passed (or it is no longer worked on here): not stuck, nothing to park. */
+  /** The partition's records passed (or it is no longer worked on here): not stuck. */
   private passed(topic: string, partition: number): void {
     this.options.stuck.recovered(topic, partition);
-    this.options.parks.forget(topic, partition);
   }
 }

@@ -121,7 +121,7 @@ describe('runStep', () => {
       onRetry: () => {
         parked = true;
       },
-      parked: () => parked,
+      parked: async () => parked,
     });
 
     const result = await runStep(async () => Promise.reject(refused), h, single, fakeClock());
@@ -134,7 +134,7 @@ describe('runStep', () => {
     const tooLarge = Object.assign(new Error('message too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });
     const { work, calls } = failingWith(tooLarge, new TypeError('bug'), tooLarge);
 
-    const result = await runStep(work, hooks({ parked: () => true }).hooks, { ...single, neverGiveUp: true }, fakeClock());
+    const result = await runStep(work, hooks({ parked: async () => true }).hooks, { ...single, neverGiveUp: true }, fakeClock());
 
     expect(result).toEqual({ ok: true, value: 'done' });
     expect(calls()).toBe(4);

@@ -24,7 +24,7 @@ export interface StepHooks {
   /** Before each wait: the error, what it was classified as, the attempt that failed and the delay. */
   onRetry(error: unknown, classification: Classification, attempt: number, delayMs: number): void;
   /** Whether an operator parked the record this step is stuck on (`npm run dlq -- park`); asked while waiting. */
-  parked?(): boolean;
+  parked?(): Promise<boolean>;
   /**
    * Asked before an error of unknown kind makes a record dead-lettered: a dependency that does not
    * answer its probe means the error was an outage in disguise, so the record waits instead.
@@ -117,7 +117,7 @@ async function waitBeforeRetry(failure: unknown, classification: Classification,
   const until = clock.now() + delay;
   do {
     if (!hooks.isRunning()) throw new StopRequestedError();
-    if (parkable && hooks.parked?.()) {
+    if (parkable && (await hooks.parked?.())) {
       const detail = failure instanceof Error ? failure.message : String(failure);
       return new PoisonRecordError('PARKED', `parked by operator while retrying (${classification.code}: ${detail})`, { cause: failure });
     }

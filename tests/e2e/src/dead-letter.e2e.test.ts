@@ -217,7 +217,7 @@ describe('poison records on the user topic', () => {
     const retryEnds = await offsetsOf(retryTopic(h.topic));
 
     const refused = await runDlqCli(['replay', position, '--topic', deadLetterTopic(h.topic)]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} ${position} cannot be replayed: it has no dlq.group header`);
     expect(await offsetsOf(retryTopic(h.topic))).toEqual(retryEnds);
 
@@ -234,7 +234,7 @@ describe('poison records on the user topic', () => {
 
     const refused = await runDlqCli(['replay', '0:999999999', '99:0', '--topic', deadLetterTopic(h.topic)]);
 
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} 0:999999999: past the end of the partition`);
     expect(refused.stderr).toContain(`${deadLetterTopic(h.topic)} 99:0: the topic has no partition 99`);

@@ -22,7 +22,6 @@ function fakeConsumer(generation: number, journal: string[], options: { failStar
     lagProblem: () => undefined,
     failure: () => undefined,
     stuckProblem: () => undefined,
-    park: () => ({ accepted: false, reason: 'not stuck' }),
     consumer: { generation } as unknown as Consumer,
   };
 }

@@ -129,7 +129,6 @@ export function createGenerationalConsumer(options: GenerationalConsumerOptions)
     lagProblem: (nowMs?: number) => current?.consumer.lagProblem(nowMs),
     failure: () => current?.consumer.failure(),
     stuckProblem: (limitMs: number, nowMs?: number) => current?.consumer.stuckProblem(limitMs, nowMs),
-    park: (target) => current?.consumer.park(target) ?? { accepted: false, reason: `no consumer running (switching to generation ${wanted ?? '?'})` },
     get consumer(): Consumer {
       if (!current) throw new Error('no consumer running: not started, or switching generations');
       return current.consumer.consumer;

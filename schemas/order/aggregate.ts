@@ -1,4 +1,4 @@
-import { defineAggregate, payload } from '@evergreen/event-catalog';
+import { defineAggregate, payload, uuidKey } from '@evergreen/event-catalog';
 import type { OrderCancelled, OrderPlaced } from './payloads.generated.ts';
 
 /**
@@ -11,6 +11,8 @@ export const orderAggregate = defineAggregate({
     OrderPlaced: payload<OrderPlaced>(),
     OrderCancelled: payload<OrderCancelled>(),
   },
+  // Made by the writer with crypto.randomUUID().
+  key: uuidKey,
 });
 
 export type OrderAggregate = typeof orderAggregate;

@@ -1,4 +1,4 @@
-import { defineAggregate, payload, tombstone } from '@evergreen/event-catalog';
+import { defineAggregate, payload, tombstone, uuidKey } from '@evergreen/event-catalog';
 import type { UserProfileUpdated, UserRegistered, UserSnapshot } from './payloads.generated.ts';
 
 /**
@@ -14,6 +14,8 @@ export const userAggregate = defineAggregate({
     UserSnapshot: payload<UserSnapshot>(),
     UserDeleted: tombstone(),
   },
+  // Made by the writer with crypto.randomUUID().
+  key: uuidKey,
 });
 
 export type UserAggregate = typeof userAggregate;

@@ -69,7 +69,7 @@ describe('userCacheHandlers', () => {
 
       const poison = await poisonOf(() => handlerFor(eventType)(eventOf(eventType, { ...payload, userId: other })));
 
-      expect(poison.reason).toBe('rejected');
+      expect(poison.reason).toBe('payload-mismatch');
       expect(poison.message).toContain(other);
       expect(poison.message).toContain(USER_ID);
     });
@@ -77,7 +77,7 @@ describe('userCacheHandlers', () => {
     it('refuses a payload whose version differs from the aggregateVersion header (rejected)', async () => {
       const poison = await poisonOf(() => handlerFor(eventType)(eventOf(eventType, { ...payload, version: 4 }, 3)));
 
-      expect(poison.reason).toBe('rejected');
+      expect(poison.reason).toBe('payload-mismatch');
       expect(poison.message).toContain('4');
     });
   });

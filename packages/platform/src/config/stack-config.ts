@@ -99,7 +99,7 @@ export interface StackConfig {
    * Every consumer (packages/consumer): how long a partition may retry one record before /ready
    * fails; how many instances of each consumer service the supervisor runs (one group).
    */
-  consumers: { stuckAfterMs: number; instances: number };
+  consumers: { stuckAfterMs: number; retryBudgetMs: number; instances: number };
   /**
    * services/order-service: its HTTP port, its own database with the outbox connector and slot that
    * relay it, and the consumer group of its replica of the users.
@@ -329,7 +329,11 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
-    consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS'), instances: positiveInt('EVERGREEN_CONSUMER_INSTANCES') },
+    consumers: {
+      stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS'),
+      retryBudgetMs: positiveInt('EVERGREEN_CONSUMER_RETRY_BUDGET_MS'),
+      instances: positiveInt('EVERGREEN_CONSUMER_INSTANCES'),
+    },
     orders: {
       port: port('EVERGREEN_ORDER_SERVICE_PORT'),
       database: text('EVERGREEN_ORDERS_PG_DATABASE'),

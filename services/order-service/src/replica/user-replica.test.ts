@@ -50,7 +50,7 @@ describe('the user replica', () => {
   });
 
   it('refuses a payload that disagrees with the record key or version header', async () => {
-    expect((await poisonOf(() => userReplicaHandlers.UserRegistered(eventOf('UserRegistered', { ...SAMPLE_USER, version: 9 })))).reason).toBe('rejected');
+    expect((await poisonOf(() => userReplicaHandlers.UserRegistered(eventOf('UserRegistered', { ...SAMPLE_USER, version: 9 })))).reason).toBe('payload-mismatch');
     expect((await poisonOf(() => userReplicaHandlers.UserSnapshot(eventOf('UserSnapshot', { ...SAMPLE_USER, userId: 'other', updatedAt: 1, reason: 'BACKFILL' as const })))).message).toContain('differs from the record key');
   });
 });

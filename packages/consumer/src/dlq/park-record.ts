@@ -1,0 +1,71 @@
+import type { Admin } from 'kafkajs';
+import { DeadlineExceededError, pollUntil } from '@evergreen/platform';
+import { parkGroupOf, parkOffsetOf } from '../park.ts';
+import { positionProblems } from './positions.ts';
+
+/** The record an operator parks, and the group that is stuck on it. */
+export interface ParkRequest {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface ParkOptions {
+  /** How long the group has to move past the record before the park is withdrawn (default 30 s). */
+  waitMs?: number;
+  intervalMs?: number;
+}
+
+export type ParkOutcome = { parked: true; committed: string } | { parked: false; reason: string };
+
+type ParkAdmin = Pick<Admin, 'listTopics' | 'fetchTopicOffsets' | 'fetchOffsets' | 'describeGroups' | 'setOffsets'>;
+
+/** The group's committed offset of a partition (-1: none yet). */
+async function committedOffset(admin: ParkAdmin, group: string, topic: string, partition: number): Promise<bigint> {
+  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const entry = committed?.partitions.find((candidate) => candidate.partition === partition);
+  return BigInt(entry?.offset ?? '-1');
+}
+
+/**
+ * Moves aside the record a consumer group is stuck on (`npm run dlq -- park`, and the console's
+ * park): it commits the offset after the record for the group's park group (parkGroupOf), which the
+ * group's retrying member reads while it waits; that member dead-letters the record with reason
+ * `parked` and moves on. Refused, with nothing changed, when the record does not exist, no member
+ * of the group runs, or the group is already past the record. When the group has not moved past
+ * the record within `waitMs` (it was not stuck on it), the park is withdrawn and refused: a park
+ * only ever moves aside a record the group is retrying.
+ */
+export async function parkRecord(admin: ParkAdmin, request: ParkRequest, options: ParkOptions = {}): Promise<ParkOutcome> {
+  const { group, topic, partition, offset } = request;
+  const where = `${topic}:${partition}:${offset}`;
+  if (!(await admin.listTopics()).includes(topic)) return { parked: false, reason: `topic ${topic} does not exist` };
+  const offsets = (await admin.fetchTopicOffsets(topic)).map(({ partition: number, low, high }) => ({ partition: number, low, high }));
+  const [problem] = positionProblems(topic, [{ partition, offset }], offsets);
+  if (problem) return { parked: false, reason: problem };
+  const { groups } = await admin.describeGroups([group]);
+  const described = groups[0];
+  if (!described || described.members.length === 0) return { parked: false, reason: `no member of group ${group} is running (${described?.state ?? 'unknown'}): nothing is retrying ${where}` };
+  const before = await committedOffset(admin, group, topic, partition);
+  if (before > BigInt(offset)) return { parked: false, reason: `group ${group} is already past ${where} (it has committed offset ${before})` };
+
+  const parkGroup = parkGroupOf(group);
+  await admin.setOffsets({ groupId: parkGroup, topic, partitions: [{ partition, offset: parkOffsetOf(offset) }] });
+  try {
+    const committed = await pollUntil(
+      async () => {
+        const now = await committedOffset(admin, group, topic, partition);
+        return now > BigInt(offset) ? now : undefined;
+      },
+      { description: `group ${group} to move past ${where}`, timeoutMs: options.waitMs ?? 30_000, intervalMs: options.intervalMs ?? 500 },
+    );
+    return { parked: true, committed: committed.toString() };
+  } catch (error) {
+    // Withdrawn, so the park cannot later move aside a record nobody looked at: offset 0 parks nothing.
+    await admin.setOffsets({ groupId: parkGroup, topic, partitions: [{ partition, offset: '0' }] });
+    if (!(error instanceof DeadlineExceededError)) throw error;
+    const now = await committedOffset(admin, group, topic, partition);
+    return { parked: false, reason: `group ${group} did not move past ${where} within ${Math.round((options.waitMs ?? 30_000) / 1000)} s, so it is not retrying that record (its committed offset is ${now}); the park was withdrawn` };
+  }
+}

@@ -13,6 +13,8 @@ export const orderAggregate = defineAggregate({
   },
   // Made by the writer with crypto.randomUUID().
   key: uuidKey,
+  // Every payload carries the whole state, its id and version included.
+  state: { idField: 'orderId', versionField: 'version' },
 });
 
 export type OrderAggregate = typeof orderAggregate;

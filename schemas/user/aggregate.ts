@@ -16,6 +16,8 @@ export const userAggregate = defineAggregate({
   },
   // Made by the writer with crypto.randomUUID().
   key: uuidKey,
+  // Every payload carries the whole state, its id and version included.
+  state: { idField: 'userId', versionField: 'version' },
 });
 
 export type UserAggregate = typeof userAggregate;

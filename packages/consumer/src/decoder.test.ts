@@ -259,6 +259,18 @@ describe('EventDecoder.decode', () => {
       expect(poison.message).toContain('dev.evergreen.user.UserRegistered');
     });
 
+    it.each([
+      ['whose userId is not the record key', { ...USER, userId: '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d' }, '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d'],
+      ['whose version is not the aggregateVersion header', { ...USER, version: 4 }, 'payload version 4 differs from the aggregateVersion header 3'],
+    ])('refuses a payload %s as payload-mismatch, for every consumer of the aggregate', async (_case, payload, detail) => {
+      const { serde } = fakeRegistry();
+
+      const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(payload))));
+
+      expect(poison.reason).toBe('payload-mismatch');
+      expect(poison.message).toContain(detail);
+    });
+
     it('refuses an eventType header repeated with two values, and takes one repeated with the same value', async () => {
       const { serde } = fakeRegistry();
       const conflicting = record(registeredBytes());

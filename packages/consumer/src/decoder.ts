@@ -3,7 +3,7 @@ import { hasEventType, isTombstoneOf, type AnyAggregate } from '@evergreen/event
 import type avro from 'avsc';
 import type { KafkaMessage } from 'kafkajs';
 import { assertUnambiguous, headersOf, metadataOf, type ConsumedEvent } from './event.ts';
-import { PoisonRecordError } from './poison.ts';
+import { assertStateMatchesRecord, PoisonRecordError } from './poison.ts';
 
 /** What the decoder needs to know of the events it reads. */
 export interface DecoderEvents {
@@ -59,6 +59,10 @@ export class EventDecoder {
     // not this event, whatever a reader could make of it.
     const writtenAs = writerName.split('.').pop();
     if (writtenAs !== eventType) throw new PoisonRecordError('PAYLOAD_MISMATCH', `the eventType header says ${eventType}, the payload is a ${writerName}`);
+    if (aggregate.state) {
+      const state = value as Record<string, unknown>;
+      assertStateMatchesRecord({ aggregateId, aggregateVersion }, aggregate.state.idField, String(state[aggregate.state.idField]), Number(state[aggregate.state.versionField]));
+    }
     return event(value);
   }
 }

@@ -3,7 +3,7 @@ import { DatabaseError } from 'pg-protocol';
 import { EvergreenError, type Classification } from '@evergreen/errors';
 import { StopRequestedError } from './backoff.ts';
 import { PoisonRecordError } from './poison.ts';
-import { runStep, type Clock, type RetryOptions, type StepHooks, type StepPolicy } from './retry-policy.ts';
+import { runStep, TRANSIENT_ATTEMPTS_BEFORE_ISOLATING, type Clock, type RetryOptions, type StepHooks, type StepPolicy } from './retry-policy.ts';
 
 const RETRY: RetryOptions = { initialMs: 100, maxMs: 1_000, unknownErrorBudgetMs: 60_000 };
 
@@ -42,15 +42,25 @@ const single: StepPolicy = { retry: RETRY, singleRecord: true };
 const several: StepPolicy = { retry: RETRY, singleRecord: false };
 
 describe('runStep', () => {
-  it('retries a transient failure for as long as it lasts, then answers the value', async () => {
-    const { work, calls } = failingWith(refused, refused, refused);
+  it('retries a transient failure of one record for as long as it lasts, then answers the value', async () => {
+    const { work, calls } = failingWith(...Array.from({ length: 20 }, () => refused));
     const { hooks: h, retried } = hooks();
 
-    const result = await runStep(work, h, several, fakeClock());
+    const result = await runStep(work, h, single, fakeClock());
 
     expect(result).toEqual({ ok: true, value: 'done' });
-    expect(calls()).toBe(4);
-    expect(retried.map((entry) => entry.code)).toEqual(['DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE']);
+    expect(calls()).toBe(21);
+    expect(new Set(retried.map((entry) => entry.code))).toEqual(new Set(['DEPENDENCY_UNAVAILABLE']));
+  });
+
+  it('over several records, retries a transient failure a few times, then gives up for its caller to halve them', async () => {
+    const { work, calls } = failingWith(...Array.from({ length: 20 }, () => refused));
+
+    const result = await runStep(work, hooks().hooks, several, fakeClock());
+
+    expect(result.ok).toBe(false);
+    expect(calls()).toBe(TRANSIENT_ATTEMPTS_BEFORE_ISOLATING);
+    expect(await runStep(failingWith(refused).work, hooks().hooks, several, fakeClock())).toEqual({ ok: true, value: 'done' });
   });
 
   it('gives up on a permanent failure at once, with the poison it makes of the record', async () => {

@@ -59,6 +59,14 @@ export type StepResult<T> = { ok: true; value: T } | StepFailure;
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
+/**
+ * How many times a step over several records retries a transient failure before it gives up so
+ * that its caller halves the records: a failure that keeps recurring may be one record's (a lock
+ * on one row, a timeout on one large value), and a partition stuck on a batch cannot be parked.
+ * In an outage the halving ends at the first record, which then waits alone, the others in order behind it.
+ */
+export const TRANSIENT_ATTEMPTS_BEFORE_ISOLATING = 3;
+
 /** Time as runStep sees it: real by default, a fake one in its tests. */
 export interface Clock {
   now(): number;
@@ -71,7 +79,8 @@ export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Pr
  * Runs one step of a slice (decode a record, apply operations, send a dead letter) until it
  * passes or may no longer be retried, deciding from the error's classification alone:
  * - permanent: gives up at once (the record is dead-lettered);
- * - transient: waits with backoff and tries again, for as long as the consumer runs;
+ * - transient: waits with backoff and tries again, for as long as the consumer runs (over several
+ *   records, TRANSIENT_ATTEMPTS_BEFORE_ISOLATING times, then gives up for its caller to halve them);
  * - unknown: over several records, gives up at once so the caller can isolate the one at fault;
  *   over one record, retries with backoff until the budget is spent, then gives up as
  *   RETRIES_EXHAUSTED carrying the whole error, unless the dependency does not answer its probe.
@@ -95,6 +104,9 @@ export async function runStep<T>(work: () => Promise<T>, hooks: StepHooks, polic
       continue;
     }
     if (classification.disposition === 'permanent') return { ok: false, error: poisonFrom(failure, classification.code) };
+    if (!policy.singleRecord && classification.disposition === 'transient' && attempt + 1 >= TRANSIENT_ATTEMPTS_BEFORE_ISOLATING) {
+      return { ok: false, error: poisonFrom(failure, classification.code) };
+    }
     if (classification.disposition === 'unknown') {
       if (!policy.singleRecord) return { ok: false, error: poisonFrom(failure, classification.code) };
       // Counted from the first unknown failure of this record, transient ones between included: the

@@ -108,6 +108,30 @@ describe('SliceProcessor', () => {
     expect(new Set(retries.map((retry) => `${retry.step}@${retry.offset}`))).toEqual(new Set(['apply@101']));
   });
 
+  it('halves a batch whose transient failure keeps recurring, so the record it comes from is the one retried (and named stuck)', async () => {
+    let failures = 12;
+    const locked = (op: string) => (failures-- > 0 ? Object.assign(new Error(`canceling statement due to lock timeout (${op})`), { code: '55P03', name: 'error', severity: 'ERROR' }) : undefined);
+    const written: string[] = [];
+    const sink: Sink<string> = {
+      async apply(operations) {
+        const held = operations.find(({ op }) => op === 'write 105');
+        const failure = held && locked(held.op);
+        if (failure) throw failure;
+        written.push(...operations.map(({ op }) => op));
+        return operations.map(() => 'applied');
+      },
+      probe: async () => undefined,
+    };
+    const { slices, slice, letters, retries } = processor({ sink });
+
+    await slices.process(slice(messages(8)));
+
+    expect(letters).toEqual([]);
+    expect(written).toEqual(['write 100', 'write 101', 'write 102', 'write 103', 'write 104', 'write 105', 'write 106', 'write 107']);
+    // The last retries were on the record itself.
+    expect(retries.at(-1)).toEqual({ offset: '105', step: 'apply' });
+  });
+
   it('dead-letters what decoding refuses and what the store refuses in record order, with their own reasons', async () => {
     const poison = (message: KafkaMessage) => Promise.reject(new PoisonRecordError('INVALID_KEY', `key ${message.key?.toString()} is not a user id`));
     const { sink } = store(new Set(['write 100']));

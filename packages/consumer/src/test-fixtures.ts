@@ -11,6 +11,7 @@ export const sampleUserAggregate = defineAggregate({
   type: 'user',
   events: { UserRegistered: payload<typeof SAMPLE_USER>(), UserProfileUpdated: payload<typeof SAMPLE_USER & { updatedAt: number }>(), UserDeleted: tombstone() },
   key: uuidKey,
+  state: { idField: 'userId', versionField: 'version' },
 });
 
 export const sampleCatalog: EventCatalog = createEventCatalog([sampleUserAggregate], (aggregateType, eventType) => {

@@ -51,6 +51,18 @@ export interface AggregateDescriptor<Type extends string = string, Events extend
   readonly events: Events;
   /** What its ids look like (textKey when not declared). */
   readonly key: KeyFormat;
+  /**
+   * The payload fields that repeat the record's metadata, for an aggregate whose events carry its
+   * state: every consumer refuses a payload whose id is not the record key, or whose version is not
+   * the aggregateVersion header, before any handler sees it.
+   */
+  readonly state: StateFields | undefined;
+}
+
+/** The names of the payload fields holding the aggregate's id and version. */
+export interface StateFields {
+  readonly idField: string;
+  readonly versionField: string;
 }
 
 export type AnyAggregate = AggregateDescriptor<string, Record<string, EventSpec<unknown>>>;
@@ -59,12 +71,13 @@ export function defineAggregate<const Type extends string, const Events extends 
   type: Type;
   events: Events;
   key?: KeyFormat;
+  state?: StateFields;
 }): AggregateDescriptor<Type, Events> {
   if (!/^[a-z][a-z0-9-]*$/.test(descriptor.type)) throw new Error(`aggregate type "${descriptor.type}" must be lower-case letters, digits and -: it becomes a topic name`);
   if (Object.keys(descriptor.events).length === 0) throw new Error(`aggregate ${descriptor.type} declares no event types`);
   const invalid = Object.keys(descriptor.events).filter((eventType) => !EVENT_TYPE_NAME.test(eventType));
   if (invalid.length > 0) throw new Error(`aggregate ${descriptor.type}: event type(s) ${invalid.join(', ')} must be Avro record names (a letter, then letters and digits)`);
-  return { type: descriptor.type, events: descriptor.events, key: descriptor.key ?? textKey };
+  return { type: descriptor.type, events: descriptor.events, key: descriptor.key ?? textKey, state: descriptor.state };
 }
 
 // An event type is the Avro record's simple name, and the key of a handler map.

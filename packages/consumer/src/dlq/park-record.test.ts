@@ -30,20 +30,33 @@ function brokerWith(options: { members?: number; committed?: string; movesOnWhen
 }
 
 const request = { group: 'g', topic: 'evergreen.user', partition: 4, offset: '17' };
+/** No parked dead letter is ever found: only the committed offset tells. */
+const noLetter = async () => false;
 const quick = { waitMs: 300, intervalMs: 10 };
 
 describe('parkRecord', () => {
   it('parks the record the group is stuck on, and answers once the group moved past it', async () => {
     const { admin, parkOffsets } = brokerWith({ movesOnWhenParked: true });
 
-    expect(await parkRecord(admin, request, quick)).toEqual({ parked: true, committed: '19' });
+    expect(await parkRecord(admin, noLetter, request, quick)).toEqual({ parked: true, committed: '19' });
     expect(parkOffsets.get('4')).toBe('18');
+  });
+
+  it('answers parked once the dead letter is written, though the group has not committed past it yet (another record of its slice is retried)', async () => {
+    const { admin } = brokerWith({ movesOnWhenParked: false });
+    const seen: Array<ReadonlyArray<{ partition: number; offset: string }>> = [];
+
+    const outcome = await parkRecord(admin, async (_request, since) => (seen.push(since), seen.length >= 2), request, quick);
+
+    expect(outcome).toEqual({ parked: true, committed: '17' });
+    // Looked for from where the dead-letter topic ended when the park was set.
+    expect(seen[0]).toEqual(Array.from({ length: 6 }, (_, partition) => ({ partition, offset: '99' })));
   });
 
   it('withdraws the park and refuses when the group does not move past the record: it was not stuck on it', async () => {
     const { admin, parkOffsets } = brokerWith({ movesOnWhenParked: false });
 
-    const outcome = await parkRecord(admin, request, quick);
+    const outcome = await parkRecord(admin, noLetter, request, quick);
 
     expect(outcome).toMatchObject({ parked: false, reason: expect.stringContaining('did not move past evergreen.user:4:17') });
     expect(parkOffsets.get('4')).toBe('0');
@@ -59,7 +72,7 @@ describe('parkRecord', () => {
   ])('refuses %s, changing nothing', async (_case, broker, change, reason) => {
     const { admin, parkOffsets } = brokerWith(broker);
 
-    const outcome = await parkRecord(admin, { ...request, ...change }, quick);
+    const outcome = await parkRecord(admin, noLetter, { ...request, ...change }, quick);
 
     expect(outcome.parked).toBe(false);
     if (!outcome.parked) expect(outcome.reason).toMatch(reason);

@@ -44,7 +44,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
   // No record or request before the tracer provider is in place (a malformed OTEL_* fails here).
   await tracingStarted;
-  const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS, logger);
   const health: ConsumerHealth = {
     notLiveBecause: consumerOnly.notLiveBecause,
     notReadyBecause: async () => (await options.notReadyBecause?.()) ?? consumerOnly.notReadyBecause(),

@@ -8,6 +8,7 @@ export type RecordOutcome = 'applied' | 'stale' | 'skipped' | 'dead_lettered';
 export class ConsumerMetrics {
   readonly records: Counter<'consumer' | 'topic' | 'outcome'>;
   readonly retries: Counter<'consumer' | 'topic' | 'step'>;
+  readonly deadLetters: Counter<'consumer' | 'topic' | 'reason'>;
   readonly batchSeconds: Histogram<'consumer' | 'topic'>;
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
   readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
@@ -26,8 +27,14 @@ export class ConsumerMetrics {
     });
     this.retries = new Counter({
       name: 'evergreen_consumer_retries_total',
-      help: 'Transient failures retried with backoff, by the step that failed (decode, apply, dead_letter).',
+      help: 'Failures retried with backoff (transient ones, and unknown ones within their budget), by the step that failed (decode, apply, dead_letter).',
       labelNames: ['consumer', 'topic', 'step'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'evergreen_consumer_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason (dlq.reason): what about them was refused. retries-exhausted means an error of unknown kind outlasted the retry budget: alert on it.',
+      labelNames: ['consumer', 'topic', 'reason'],
       registers,
     });
     this.batchSeconds = new Histogram({

@@ -1,3 +1,4 @@
+import { AnswerError, failureText, type FailureLog } from './failures.ts';
 import { histogramsBy, type Bucket } from './histogram.ts';
 import { LatencySeries } from './latency-series.ts';
 import { parseMetrics, type Sample } from './metrics-text.ts';
@@ -14,11 +15,9 @@ export type FetchText = (url: string) => Promise<string>;
 
 const fetchText: FetchText = async (url) => {
   const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) throw new AnswerError(`HTTP ${response.status}`);
   return response.text();
 };
-
-const messageOf = (error: unknown): string => (error instanceof Error && error.cause instanceof Error ? `${error.message} (${error.cause.message})` : (error as Error).message);
 
 /**
  * Reads every service's /metrics every few seconds and keeps what the page's consumer section
@@ -37,15 +36,21 @@ export class ConsumerSampler {
   constructor(
     private readonly services: readonly ServiceEndpoint[],
     private readonly read: FetchText = fetchText,
+    /** Where a service that could not be read is logged whole; the view says only its state. */
+    private readonly failures?: FailureLog,
   ) {}
 
   async sample(nowMs: number = Date.now()): Promise<void> {
     const readings = await Promise.all(
       this.services.map(async (service) => {
+        const key = `metrics ${service.name}`;
         try {
-          return { service, samples: parseMetrics(await this.read(`${service.url}/metrics`)) };
+          const samples = parseMetrics(await this.read(`${service.url}/metrics`));
+          this.failures?.recovered(key);
+          return { service, samples };
         } catch (error) {
-          return { service, error: messageOf(error) };
+          this.failures?.failed(key, error, `could not read the metrics of ${service.name}`);
+          return { service, error: failureText(error) };
         }
       }),
     );

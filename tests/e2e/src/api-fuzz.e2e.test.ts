@@ -53,51 +53,55 @@ function expectClean(service: string, report: FuzzReport): void {
   }
 }
 
-describe('the registration API, fuzzed from its OpenAPI document', () => {
-  let database: FuzzDatabase;
-  let redis: Redis;
-  let app: FastifyInstance;
+// The two run side by side: each is one request at a time on its own database, and each mostly
+// waits on PostgreSQL, so together they take little longer than the slower alone.
+describe.concurrent('the APIs, fuzzed', () => {
+  describe('the registration API, fuzzed from its OpenAPI document', () => {
+    let database: FuzzDatabase;
+    let redis: Redis;
+    let app: FastifyInstance;
 
-  beforeAll(async () => {
-    database = await openFuzzDatabase(config, `${config.postgres.database}_fuzz`, registrationMigrations());
-    redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
-    const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
-    // Its users are never in the cache: a read with minVersion waits this long for it, then reads PostgreSQL.
-    app = await buildRegistrationApi({ pool: database.pool, outbox, redis, readYourWritesTimeoutMs: 5, idempotency: { sweepIntervalMs: 3_600_000 }, logger });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.close();
-    redis?.disconnect();
-  });
+    beforeAll(async () => {
+      database = await openFuzzDatabase(config, `${config.postgres.database}_fuzz`, registrationMigrations());
+      redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
+      const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
+      // Its users are never in the cache: a read with minVersion waits this long for it, then reads PostgreSQL.
+      app = await buildRegistrationApi({ pool: database.pool, outbox, redis, readYourWritesTimeoutMs: 5, idempotency: { sweepIntervalMs: 3_600_000 }, logger });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await database?.close();
+      redis?.disconnect();
+    });
 
-  it(`answers ${RUNS} generated requests as its document says`, async () => {
-    const report = await fuzzApi({ app, document: await documentOf(app), runs: RUNS, seed: SEED, rowChanges: database.rowChanges, isServedPath, errorLog });
+    it(`answers ${RUNS} generated requests as its document says`, async () => {
+      const report = await fuzzApi({ app, document: await documentOf(app), runs: RUNS, seed: SEED, rowChanges: database.rowChanges, isServedPath, errorLog });
 
-    expectClean('registration-api', report);
-  }, 300_000);
-});
-
-describe('the order service, fuzzed from its OpenAPI document', () => {
-  let database: FuzzDatabase;
-  let app: FastifyInstance;
-  const replicaUsers = Array.from({ length: 20 }, () => randomUUID());
-
-  beforeAll(async () => {
-    database = await openFuzzDatabase(config, `${config.orders.database}_fuzz`, orderServiceMigrations());
-    // The users its replica holds, as its consumer would have written them.
-    await database.pool.query(`INSERT INTO user_replica (id, email, name, version) SELECT id, id || '@example.com', 'Fuzzed', 1 FROM unnest($1::uuid[]) AS id`, [replicaUsers]);
-    const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
-    app = await buildOrderService({ pool: database.pool, outbox, registry: new Registry(), notReadyBecause: async () => undefined, notLiveBecause: () => undefined, logger });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.close();
+      expectClean('registration-api', report);
+    }, 300_000);
   });
 
-  it(`answers ${RUNS} generated requests as its document says`, async () => {
-    const report = await fuzzApi({ app, document: await documentOf(app), runs: RUNS, seed: SEED, seededPools: { userId: replicaUsers }, rowChanges: database.rowChanges, isServedPath, errorLog });
+  describe('the order service, fuzzed from its OpenAPI document', () => {
+    let database: FuzzDatabase;
+    let app: FastifyInstance;
+    const replicaUsers = Array.from({ length: 20 }, () => randomUUID());
 
-    expectClean('order-service', report);
-  }, 300_000);
+    beforeAll(async () => {
+      database = await openFuzzDatabase(config, `${config.orders.database}_fuzz`, orderServiceMigrations());
+      // The users its replica holds, as its consumer would have written them.
+      await database.pool.query(`INSERT INTO user_replica (id, email, name, version) SELECT id, id || '@example.com', 'Fuzzed', 1 FROM unnest($1::uuid[]) AS id`, [replicaUsers]);
+      const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
+      app = await buildOrderService({ pool: database.pool, outbox, registry: new Registry(), notReadyBecause: async () => undefined, notLiveBecause: () => undefined, logger });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await database?.close();
+    });
+
+    it(`answers ${RUNS} generated requests as its document says`, async () => {
+      const report = await fuzzApi({ app, document: await documentOf(app), runs: RUNS, seed: SEED, seededPools: { userId: replicaUsers }, rowChanges: database.rowChanges, isServedPath, errorLog });
+
+      expectClean('order-service', report);
+    }, 300_000);
+  });
 });

@@ -101,6 +101,10 @@ describe('malformed input', () => {
     ['a path with broken percent-encoding', () => ({ method: 'GET', url: '/users/%E0%A4%A' })],
     ['a registration with PUT', () => ({ ...register(VALID), method: 'PUT' })],
     ['SQL as a user id', () => ({ method: 'GET', url: `/users/${encodeURIComponent("1' OR '1'='1")}` })],
+    // Ids the uuid format takes and PostgreSQL's uuid type refuses (22P02): they answered 500.
+    ['a user id as a urn', () => ({ method: 'GET', url: `/users/urn:uuid:${existing.id}` })],
+    ['a change of a user id as a urn', () => ({ method: 'PATCH', url: `/users/urn:uuid:${existing.id}`, headers: { 'content-type': 'application/json', 'if-match': '"1"' }, payload: JSON.stringify({ name: 'Changed' }) })],
+    ['a deletion of a user id as a urn', () => ({ method: 'DELETE', url: `/users/urn:uuid:${existing.id}` })],
     ['SQL as minVersion', () => ({ method: 'GET', url: `/users/${existing.id}?minVersion=${encodeURIComponent('1;DROP TABLE users')}` })],
     // Broken bodies.
     ['truncated JSON', () => rawRegister('{"email":"t@example.com","name":')],

@@ -109,11 +109,32 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
   );
 }
 
-/** The path templates of the document as patterns over concrete paths: `{id}` is one segment. */
-export function pathMatcher(templates: readonly string[]): (path: string) => string | undefined {
-  const patterns = templates.map((template) => ({
-    template,
-    pattern: new RegExp(`^${template.split('/').map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
-  }));
-  return (path) => patterns.find(({ pattern }) => pattern.test(path))?.template;
+/** Which operation of the document a concrete request reaches, and which methods a path is documented with. */
+export class DocumentedRoutes {
+  private readonly patterns: Array<{ template: string; pattern: RegExp }>;
+
+  constructor(private readonly operations: readonly Operation[]) {
+    // A template's {parameter} is one path segment.
+    this.patterns = [...new Set(operations.map((operation) => operation.pathTemplate))].map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.split('/').map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+    }));
+  }
+
+  /** The operation a request for `path` (as the router sees it) with `method` reaches; HEAD reaches GET's. */
+  operationFor(method: string, path: string): Operation | undefined {
+    const template = this.templateOf(path);
+    return this.operations.find((operation) => operation.pathTemplate === template && (operation.method === method || (method === 'HEAD' && operation.method === 'GET')));
+  }
+
+  /** The methods the document serves `path` with, HEAD beside GET: what a 405's Allow must list. */
+  methodsOf(path: string): string[] {
+    const template = this.templateOf(path);
+    const methods = this.operations.filter((operation) => operation.pathTemplate === template).map((operation) => operation.method);
+    return [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].sort();
+  }
+
+  private templateOf(path: string): string | undefined {
+    return this.patterns.find(({ pattern }) => pattern.test(path))?.template;
+  }
 }

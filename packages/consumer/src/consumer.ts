@@ -71,7 +71,7 @@ export function createProjectionConsumer<Op, const A extends AnyAggregate>(optio
   });
   const committer = new OffsetCommitter(consumer, options.commitIntervalMs ?? commitIntervalFromEnv());
   metrics.watchLagAge(name, () => lag.snapshot());
-  metrics.watchStuck(name, () => stuck.snapshot());
+  metrics.watchStuck(name, options.groupId, () => stuck.snapshot());
   /** Set when stop() begins: from then on every applied slice is committed at once, before the group is left. */
   let stopping = false;
   const runner = new PartitionRunner({

@@ -13,9 +13,9 @@ export class ConsumerMetrics {
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
   readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
   readonly lagAgeSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
-  readonly stuckSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
+  readonly stuckSeconds: Gauge<'consumer' | 'group' | 'topic' | 'partition' | 'offset'>;
   private readonly lagSources = new Map<string, () => Iterable<PartitionProgress>>();
-  private readonly stuckSources = new Map<string, () => Iterable<StuckPartition>>();
+  private readonly stuckSources = new Map<string, { group: string; source: () => Iterable<StuckPartition> }>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -72,22 +72,22 @@ export class ConsumerMetrics {
     });
     this.stuckSeconds = new Gauge({
       name: 'evergreen_consumer_stuck_seconds',
-      help: 'How long the partition has been retrying the same records (present only while it retries). Computed at scrape time; /ready fails past EVERGREEN_CONSUMER_STUCK_AFTER_MS.',
-      labelNames: ['consumer', 'topic', 'partition'],
+      help: 'How long the partition has been retrying the record at `offset` for consumer group `group` (present only while it retries), the record `npm run dlq -- park` moves aside. Computed at scrape time; /ready fails past EVERGREEN_CONSUMER_STUCK_AFTER_MS.',
+      labelNames: ['consumer', 'group', 'topic', 'partition', 'offset'],
       registers,
       collect: () => {
         const now = Date.now();
         this.stuckSeconds.reset();
-        for (const [consumer, source] of this.stuckSources) {
-          for (const stuck of source()) this.stuckSeconds.set({ consumer, topic: stuck.topic, partition: String(stuck.partition) }, Math.max(0, now - stuck.sinceMs) / 1000);
+        for (const [consumer, { group, source }] of this.stuckSources) {
+          for (const stuck of source()) this.stuckSeconds.set({ consumer, group, topic: stuck.topic, partition: String(stuck.partition), offset: stuck.offset }, Math.max(0, now - stuck.sinceMs) / 1000);
         }
       },
     });
   }
 
-  /** Exports how long each partition `source` reports has been retrying the same records, under `consumer`. */
-  watchStuck(consumer: string, source: () => Iterable<StuckPartition>): void {
-    this.stuckSources.set(consumer, source);
+  /** Exports how long each partition `source` reports has been retrying one record, under `consumer` and its `group`. */
+  watchStuck(consumer: string, group: string, source: () => Iterable<StuckPartition>): void {
+    this.stuckSources.set(consumer, { group, source });
   }
 
   /** Exports the lag age of the partitions `source` reports (a consumer's assigned ones), under `consumer`. */

@@ -40,11 +40,11 @@ describe('StuckTracker', () => {
 });
 
 describe('evergreen_consumer_stuck_seconds', () => {
-  it('says how long each retrying partition has been stuck, computed when scraped', async () => {
+  it('says how long each retrying partition has been stuck, on which record of which group, computed when scraped', async () => {
     const registry = new Registry();
     const metrics = new ConsumerMetrics(registry);
     const stuck = new StuckTracker();
-    metrics.watchStuck('cache-populator', () => stuck.snapshot());
+    metrics.watchStuck('cache-populator', 'evergreen-cache-populator', () => stuck.snapshot());
     stuck.failed(TOPIC, 4, '77', 'apply', new Error('WRONGTYPE'), Date.now() - 90_000);
 
     const text = await registry.metrics();
@@ -53,6 +53,9 @@ describe('evergreen_consumer_stuck_seconds', () => {
     expect(line).toContain('consumer="cache-populator"');
     expect(line).toContain(`topic="${TOPIC}"`);
     expect(line).toContain('partition="4"');
+    // What a park needs: the group and the record's offset.
+    expect(line).toContain('group="evergreen-cache-populator"');
+    expect(line).toContain('offset="77"');
     expect(Number(line?.split(' ').pop())).toBeGreaterThanOrEqual(90);
 
     stuck.recovered(TOPIC, 4);

@@ -18,7 +18,7 @@ function fakeSources(overrides: Partial<ConsoleSources> = {}) {
   const sources: ConsoleSources = {
     components: async () => [{ kind: 'stack', name: 'Kafka', healthy: true, state: 'up', detail: '127.0.0.1:19092' }],
     relay: async () => [],
-    consumers: () => ({ sampledAt: null, unreachable: [], partitions: [], rates: [], latency: [] }),
+    consumers: () => ({ sampledAt: null, unreachable: [], stuck: [], partitions: [], rates: [], latency: [] }),
     deadLetters: async (query: DeadLetterQuery) => {
       calls.push(`list ${JSON.stringify(query)}`);
       return { topics: [] };
@@ -32,6 +32,10 @@ function fakeSources(overrides: Partial<ConsoleSources> = {}) {
     replay: async (request: ReplayRequest) => {
       calls.push(`replay ${request.topic} ${request.positions.map((position) => `${position.partition}:${position.offset}`).join(',')}`);
       return { topic: request.topic, replayed: [] };
+    },
+    park: async (request) => {
+      calls.push(`park ${request.group} ${request.topic}:${request.partition}:${request.offset}`);
+      return { ...request, committed: String(BigInt(request.offset) + 1n) };
     },
     verify: async () => {
       calls.push('verify');
@@ -134,6 +138,7 @@ describe('the actions', () => {
   const actions = [
     { url: '/api/connectors/evergreen-outbox/restart', payload: {}, call: 'restart evergreen-outbox -' },
     { url: '/api/dead-letters/replay', payload: { topic: 'evergreen.user.dlq', positions: ['2:17', '0:3'] }, call: 'replay evergreen.user.dlq 2:17,0:3' },
+    { url: '/api/consumers/park', payload: { group: 'evergreen-activity-log', topic: 'evergreen.user', partition: 4, offset: '1702' }, call: 'park evergreen-activity-log evergreen.user:4:1702' },
     { url: '/api/drift/verify', payload: {}, call: 'verify' },
     { url: '/api/drift/repair', payload: {}, call: 'repair' },
   ];
@@ -200,6 +205,32 @@ describe('the actions', () => {
       expect(response.json().errors.map((error: { field: string }) => error.field)).toContain(field);
     }
     expect(calls).toEqual([]);
+  });
+
+  it('refuses a park naming bad fields with 400, and parks nothing', async () => {
+    const { app, calls } = start();
+    const valid = { group: 'evergreen-activity-log', topic: 'evergreen.user', partition: 4, offset: '1702' };
+    const cases: Array<[unknown, string]> = [
+      [{ ...valid, offset: '-1' }, 'offset'],
+      [{ ...valid, partition: -1 }, 'partition'],
+      [{ ...valid, topic: 'ever green' }, 'topic'],
+      [{ ...valid, group: '' }, 'group'],
+      [{ topic: 'evergreen.user', partition: 4, offset: '1' }, 'group'],
+    ];
+    for (const [payload, field] of cases) {
+      const response = await app.inject({ method: 'POST', url: '/api/consumers/park', payload: payload as object, headers: { ...BEARER, ...JSON_TYPE } });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json().errors.map((error: { field: string }) => error.field)).toContain(field);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 409 with the reason when a park is refused: the group is not retrying that record', async () => {
+    const { sources } = fakeSources({ park: () => Promise.reject(new RefusedError('nothing parked: group g is already past evergreen.user:4:1702 (it has committed offset 1710)')) });
+    const { app } = start({ sources });
+    const response = await app.inject({ method: 'POST', url: '/api/consumers/park', payload: { group: 'g', topic: 'evergreen.user', partition: 4, offset: '1702' }, headers: BEARER });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().detail).toContain('already past');
   });
 
   it('answers 409 with the reason when a source refuses, e.g. an unsafe replay', async () => {

@@ -49,11 +49,23 @@ const replayBody = {
   },
 } as const;
 
+const parkBody = {
+  type: 'object',
+  required: ['group', 'topic', 'partition', 'offset'],
+  additionalProperties: false,
+  properties: {
+    group: { type: 'string', minLength: 1, maxLength: 255 },
+    topic: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', maxLength: 249 },
+    partition: { type: 'integer', minimum: 0, maximum: 100_000 },
+    offset: { type: 'string', pattern: '^\\d{1,19}$' },
+  },
+} as const;
+
 const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-type ActionKind = 'restart' | 'replay' | 'verify' | 'repair';
+type ActionKind = 'restart' | 'replay' | 'park' | 'verify' | 'repair';
 /** What each action calls, named when its error does not say (a pg or Redis error names its own). */
-const ACTION_DEPENDENCY: Record<ActionKind, string> = { restart: 'connect', replay: 'kafka', verify: 'postgres', repair: 'postgres' };
+const ACTION_DEPENDENCY: Record<ActionKind, string> = { restart: 'connect', replay: 'kafka', park: 'kafka', verify: 'postgres', repair: 'postgres' };
 
 /**
  * The operator console: the page, its JSON (GET /api/*, open and read-only) and its actions (POST,
@@ -148,6 +160,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       // The schema's pattern guarantees each parses.
       sources.replay({ topic, positions: positions.flatMap((text) => parsePosition(text) ?? []), ...(group === undefined ? {} : { group }) }),
     );
+  });
+
+  app.post<{ Body: { group: string; topic: string; partition: number; offset: string } }>('/api/consumers/park', { onRequest: guard, schema: { body: parkBody } }, async (request, reply) => {
+    const { group, topic, partition, offset } = request.body;
+    return act(request, reply, { kind: 'park', group, topic, partition, offset }, () => sources.park({ group, topic, partition, offset: BigInt(offset).toString() }));
   });
 
   app.post('/api/drift/verify', { onRequest: guard, schema: { body: emptyBody } }, async (request, reply) => act(request, reply, { kind: 'verify' }, () => sources.verify()));

@@ -16,6 +16,19 @@ const page = (total: number, fast: number) =>
   ].join('\n');
 
 describe('ConsumerSampler', () => {
+  it('lists each record a consumer keeps retrying, with the group and offset a park needs', async () => {
+    const stuckPage = [
+      `evergreen_consumer_stuck_seconds{consumer="activity-log",group="evergreen-activity-log",topic="evergreen.user",partition="4",offset="1702"} 75.5`,
+      // An exporter of another version, without the labels a park needs: not offered.
+      `evergreen_consumer_stuck_seconds{consumer="old",topic="evergreen.user",partition="1"} 90`,
+    ].join('\n');
+    const sampler = new ConsumerSampler([{ name: 'activity-log', url: 'http://activity' }], async () => stuckPage);
+
+    await sampler.sample(10_000);
+
+    expect(sampler.view().stuck).toEqual([{ consumer: 'activity-log', service: 'activity-log', group: 'evergreen-activity-log', topic: 'evergreen.user', partition: 4, offset: '1702', seconds: 75.5 }]);
+  });
+
   it('keeps lag per partition, the rate between two samples and a latency point per interval; names a service it cannot read', async () => {
     const pages = [page(100, 100), page(300, 300)];
     const sampler = new ConsumerSampler(

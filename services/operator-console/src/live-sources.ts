@@ -4,7 +4,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { restartConnector } from '@evergreen/connect-config';
 import { consistencyContext, repairAndVerify, verify, type ConsistencyContext, type VerifyReport } from '@evergreen/consistency';
 import { deadLetterTopic } from '@evergreen/consumer';
-import { deadLetterFields, deadLetterTopicsOf, formatPosition, newestDeadLetters, positionOf, readDeadLetters, RefusedError, replayDeadLetters, type DlqClients, type StoredDeadLetter } from '@evergreen/consumer/dlq';
+import { deadLetterFields, deadLetterTopicsOf, formatPosition, newestDeadLetters, parkWith, positionOf, readDeadLetters, RefusedError, replayDeadLetters, type DlqClients, type ParkRequest, type StoredDeadLetter } from '@evergreen/consumer/dlq';
 import { aggregateTopic, createKafka, createPool, outboxRelays, type StackConfig } from '@evergreen/platform';
 import { connectorIsUp, describeRelay, readConnector, readRelayHealth, relayProblems, type RelayTarget } from '@evergreen/relay-health';
 import { classify, EvergreenError, publicReason, reasonOf } from '@evergreen/errors';
@@ -252,6 +252,11 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
       };
     },
 
+    async park(request: ParkRequest) {
+      if (!request.topic.startsWith(`${config.topics.prefix}.`)) throw new RefusedError(`nothing parked: ${request.topic} is not a topic of ${config.topics.prefix}`);
+      const { committed } = await parkWith(await clients(), request);
+      return { ...request, committed };
+    },
     async replay(request: ReplayRequest) {
       if (!request.topic.startsWith(`${config.topics.prefix}.`)) throw new RefusedError(`nothing replayed: ${request.topic} is not a dead-letter topic of ${config.topics.prefix}`);
       const replayed = await replayDeadLetters(await clients(), request.topic, request.positions, request.group === undefined ? {} : { group: request.group });

@@ -3,9 +3,8 @@ import { EXIT, exitCodeOf } from '@evergreen/errors';
 import { aggregateTopic, createKafka, loadStackConfig, type StackConfig } from '@evergreen/platform';
 import { deadLetterTopic } from '../dead-letter.ts';
 import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
-import { deadLetterTopicsOf, listDeadLetters, RefusedError, replayDeadLetters, type DlqClients } from './commands.ts';
-import { parkedLetterIn, parkRecord } from './park-record.ts';
-import { readRanges } from './read.ts';
+import { deadLetterTopicsOf, listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
+import { parkWith } from './park-record.ts';
 import { formatPosition } from './stored.ts';
 
 // `npm run dlq -- list|replay ...` (see USAGE). Lines go to stdout; counts and failures to stderr.
@@ -28,13 +27,8 @@ async function topicsOf(command: Exclude<DlqCommand, { kind: 'help' | 'park' }>,
 }
 
 async function park(command: Extract<DlqCommand, { kind: 'park' }>, clients: DlqClients): Promise<void> {
-  const parkedLetter = parkedLetterIn(
-    (topic, ranges, onLetter) => readRanges(clients.kafka, clients.admin, topic, ranges, onLetter, { timeoutMs: clients.timeoutMs }),
-    (topic) => clients.admin.fetchTopicOffsets(topic),
-  );
-  const outcome = await parkRecord(clients.admin, parkedLetter, command, { waitMs: command.waitMs, intervalMs: 1_000 });
+  const outcome = await parkWith(clients, command, { waitMs: command.waitMs });
   const where = `${command.topic}:${command.partition}:${command.offset}`;
-  if (!outcome.parked) throw new RefusedError(`nothing parked: ${outcome.reason}`);
   const moved = BigInt(outcome.committed) > BigInt(command.offset);
   console.log(
     `parked ${where} for ${command.group}: it is in ${deadLetterTopic(command.topic)} with reason parked; ${moved ? `the group moved on (committed offset ${outcome.committed})` : `the group has not committed past it yet (offset ${outcome.committed}): is another record of the partition being retried? See its /ready`}`,

@@ -5,6 +5,8 @@ import { headersOf } from '../event.ts';
 import { parkGroupOf, parkOffsetOf } from '../park.ts';
 import { positionProblems, type PartitionRange } from './positions.ts';
 import type { StoredDeadLetter } from './stored.ts';
+import { RefusedError, type DlqClients } from './commands.ts';
+import { readRanges } from './read.ts';
 
 /** The record an operator parks, and the group that is stuck on it. */
 export interface ParkRequest {
@@ -104,4 +106,19 @@ export function parkedLetterIn(read: (topic: string, ranges: PartitionRange[], o
     });
     return found;
   };
+}
+
+/**
+ * parkRecord through the dead-letter tools' clients (`npm run dlq -- park` and the console's Park):
+ * the parked dead letter is looked for by reading the dead-letter topic with them. A refusal is a
+ * RefusedError, so both say it the same way (exit 3, HTTP 409).
+ */
+export async function parkWith(clients: DlqClients, request: ParkRequest, options: ParkOptions = {}): Promise<{ committed: string }> {
+  const parkedLetter = parkedLetterIn(
+    (topic, ranges, onLetter) => readRanges(clients.kafka, clients.admin, topic, ranges, onLetter, { timeoutMs: clients.timeoutMs }),
+    (topic) => clients.admin.fetchTopicOffsets(topic),
+  );
+  const outcome = await parkRecord(clients.admin, parkedLetter, request, { intervalMs: 1_000, ...options });
+  if (!outcome.parked) throw new RefusedError(`nothing parked: ${outcome.reason}`);
+  return { committed: outcome.committed };
 }

@@ -50,6 +50,12 @@ describe('classify', () => {
     expect(classify(new ReplyError(message))).toEqual({ code, disposition, dependency: 'redis' });
   });
 
+  it("recognises pg's own errors when PostgreSQL does not answer", () => {
+    expect(classify(new Error('timeout expired'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+    expect(classify(new Error('timeout exceeded when trying to connect'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+    expect(classify(new Error('Query read timeout'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+  });
+
   it("recognises ioredis's own errors when Redis does not answer", () => {
     expect(classify(new Error('Command timed out')).code).toBe('TIMEOUT');
     expect(classify(new Error('Connection is closed.')).code).toBe('DEPENDENCY_UNAVAILABLE');

@@ -58,6 +58,8 @@ function postgresCode(sqlState: string): ErrorCode {
 const POSTGRES_CLIENT_MESSAGES: Array<[RegExp, ErrorCode]> = [
   [/^Connection terminated due to connection timeout$/, 'TIMEOUT'],
   [/timeout exceeded when trying to connect/, 'TIMEOUT'],
+  // A lone pg.Client's connectionTimeoutMillis.
+  [/^timeout expired$/, 'TIMEOUT'],
   [/^Query read timeout$/, 'TIMEOUT'],
   [/^Connection terminated/, 'DEPENDENCY_UNAVAILABLE'],
   [/is not queryable$/, 'DEPENDENCY_UNAVAILABLE'],

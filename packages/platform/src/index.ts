@@ -9,7 +9,7 @@ export type { Logger, LogFormat } from './logger/logger.ts';
 export { migrate, readMigrations } from './migrations/migrate.ts';
 export { migrateFromCli } from './migrations/migrate-cli.ts';
 export type { Migration } from './migrations/migrate.ts';
-export { withTransaction, withClient, checkOutClient, createPool, postgresStoreOf, CheckedOutClient, DEFAULT_POOL_TIMEOUTS } from './postgres/transaction.ts';
+export { withTransaction, withClient, checkOutClient, createPool, createClient, postgresStoreOf, CheckedOutClient, DEFAULT_POOL_TIMEOUTS, LONG_RUNNING_TIMEOUTS } from './postgres/transaction.ts';
 export type { PoolTimeouts } from './postgres/transaction.ts';
 export { isPostgresUnavailable, isClientSideTimeout } from './postgres/errors.ts';
 export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';

@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { connectorStatus } from '@evergreen/connect-config';
-import type { StackConfig } from '@evergreen/platform';
+import { createClient, type StackConfig } from '@evergreen/platform';
 
 /** pg_replication_slots.wal_status: how safe the WAL the slot still needs is (PostgreSQL 13+). */
 export const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'] as const;
@@ -190,7 +190,7 @@ export async function readRelayHealth(sources: RelaySources): Promise<RelayHealt
  * rather than a process that polls. A stack that is down answers quickly, with what could not be read.
  */
 export async function checkRelay(config: Pick<StackConfig, 'connect' | 'postgres'>, timeoutMs = 3_000): Promise<RelayHealth> {
-  const client = new pg.Client({ ...config.postgres, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
+  const client = createClient(config.postgres, { connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
   // A connection lost after the reading must not crash the command.
   client.on('error', () => undefined);
   const connected = await client.connect().then(

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
-import type { RedisSettings } from '../config/stack-config.ts';
+import type { RedisClientSettings } from '../redis/client.ts';
 import { pollUntil } from '../wait/poll-until.ts';
 import { freePort, spawnScratch, type ScratchProcess } from './scratch-process.ts';
 
 export interface ScratchRedis {
   process: ScratchProcess;
   /** As createRedis takes them. */
-  settings: Pick<RedisSettings, 'host' | 'port' | 'db' | 'nodes' | 'keyPrefix'>;
+  settings: RedisClientSettings;
   stop(): Promise<void>;
 }
 

@@ -179,7 +179,7 @@ export async function prepareNamespace(stack: LocalStack, config: StackConfig, v
       await pool.end();
     }
   }
-  const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
+  const schemas = await registerAllSchemas(config, AvroSerde.forRegistry(config.registry), 'BACKWARD');
   say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
   const { createdTopics, statuses } = await applyRelay(config, values);
   if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);

@@ -108,5 +108,5 @@ export function workerContext(name: string): WorkerContext {
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
   tracingStarted = startTracing({ serviceName: name, logger });
-  return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
+  return { config, logger, registry, serde: AvroSerde.forRegistry(config.registry) };
 }

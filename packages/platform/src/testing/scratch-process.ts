@@ -86,13 +86,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** How long `work` took to settle, and how: what the timeout tests measure. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result?: T; error?: unknown }> {
+/**
+ * How long `work` took to settle, and how: what the timeout tests measure. With
+ * EVERGREEN_PRINT_TIMINGS=1 each measurement that has a `label` is printed, for the table of
+ * measured bounds in docs/operations.md.
+ */
+export async function timed<T>(work: () => Promise<T>, label?: string): Promise<{ ms: number; result?: T; error?: unknown }> {
   const started = performance.now();
+  const done = (outcome: { result?: T; error?: unknown }) => {
+    const ms = performance.now() - started;
+    if (label !== undefined && process.env.EVERGREEN_PRINT_TIMINGS === '1') console.info(`[timing] ${label}: ${Math.round(ms)} ms`);
+    return { ms, ...outcome };
+  };
   try {
-    const result = await work();
-    return { ms: performance.now() - started, result };
+    return done({ result: await work() });
   } catch (error) {
-    return { ms: performance.now() - started, error };
+    return done({ error });
   }
 }

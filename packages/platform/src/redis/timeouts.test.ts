@@ -29,7 +29,7 @@ describe('a Redis client (createRedis) against a Redis frozen with SIGSTOP', () 
     const connected = client();
     await connected.ping();
 
-    const { ms, error } = await redis.process.whilePaused(() => timed(() => connected.hset('evergreen:user:x', 'version', '1')));
+    const { ms, error } = await redis.process.whilePaused(() => timed(() => connected.hset('evergreen:user:x', 'version', '1'), 'redis command, Redis frozen, default commandTimeout'));
 
     expect(classify(error)).toMatchObject({ code: 'TIMEOUT', disposition: 'transient', dependency: 'redis' });
     expect(ms).toBeGreaterThanOrEqual(DEFAULT_REDIS_TIMEOUTS.commandTimeout - 20);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { connectorStatus } from '@evergreen/connect-config';
+import { messageOf } from '@evergreen/errors';
 import { createClient, type StackConfig } from '@evergreen/platform';
 
 /** pg_replication_slots.wal_status: how safe the WAL the slot still needs is (PostgreSQL 13+). */
@@ -80,28 +81,11 @@ export interface RelaySources {
   timeoutMs?: number;
 }
 
-/** The message, with its cause's where there is one (fetch says only "fetch failed"). */
-function messageOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
-}
-
-async function within<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function readConnector(target: RelayTarget, timeoutMs = 5_000): Promise<ConnectorReading> {
   const name = target.connectorName;
   try {
-    const status = await within(connectorStatus(target.connectUrl, name), timeoutMs, 'Kafka Connect');
+    // The request itself is bounded (and abandoned at the bound), not only our wait for it.
+    const status = await connectorStatus(target.connectUrl, name, { timeoutMs });
     if (!status) return { kind: 'missing', name };
     return {
       kind: 'found',

@@ -1,3 +1,4 @@
+import { messageOf } from '@evergreen/errors';
 import { histogramsBy, type Bucket } from './histogram.ts';
 import { LatencySeries } from './latency-series.ts';
 import { parseMetrics, type Sample } from './metrics-text.ts';
@@ -18,7 +19,6 @@ const fetchText: FetchText = async (url) => {
   return response.text();
 };
 
-const messageOf = (error: unknown): string => (error instanceof Error && error.cause instanceof Error ? `${error.message} (${error.cause.message})` : (error as Error).message);
 
 /**
  * Reads every service's /metrics every few seconds and keeps what the page's consumer section

@@ -4,6 +4,7 @@ import { AvroSerde } from '@evergreen/avro-serde';
 import { restartConnector } from '@evergreen/connect-config';
 import { consistencyContext, repairAndVerify, verify, type ConsistencyContext, type VerifyReport } from '@evergreen/consistency';
 import { deadLetterTopic } from '@evergreen/consumer';
+import { messageOf } from '@evergreen/errors';
 import { deadLetterFields, deadLetterTopicsOf, newestDeadLetters, readDeadLetters, RefusedError, replayDeadLetters, type DlqClients, type StoredDeadLetter } from '@evergreen/consumer/dlq';
 import { aggregateTopic, createKafka, createPool, outboxRelays, type StackConfig } from '@evergreen/platform';
 import { connectorIsUp, describeRelay, readConnector, readRelayHealth, relayProblems, type RelayTarget } from '@evergreen/relay-health';
@@ -23,7 +24,6 @@ const REPAIR_TIMEOUT_MS = 120_000;
 /** How many drifted aggregates a report shows by name. */
 const DRIFT_EXAMPLES = 20;
 
-const messageOf = (error: unknown): string => (error instanceof Error && error.cause instanceof Error ? `${error.message} (${error.cause.message})` : (error as Error).message);
 
 async function within<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

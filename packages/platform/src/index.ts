@@ -16,6 +16,8 @@ export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';
 export type { FatalHandlerOptions } from './process/fatal.ts';
 export * from './tracing/index.ts';
 export { startOpsServer } from './ops/ops-server.ts';
+export { applyIdleTimeout, DEFAULT_HTTP_SERVER_TIMEOUTS, fastifyServerOptions, nodeServerOptions } from './http/server-timeouts.ts';
+export type { HttpServerTimeouts } from './http/server-timeouts.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';
 export { createKafka } from './kafka/client.ts';

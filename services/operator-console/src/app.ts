@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
-import type { Logger } from '@evergreen/platform';
+import { fastifyServerOptions, type HttpServerTimeouts, type Logger } from '@evergreen/platform';
 import { actionGuard, isLoopback, loopbackHostGuard } from './action-guard.ts';
 import type { ConsoleSources } from './sources.ts';
 
@@ -15,7 +15,16 @@ export interface AppOptions {
   logger: Logger;
   /** Where it listens (EVERGREEN_CONSOLE_HOST); on loopback, requests for another Host name are refused. */
   bindHost: string;
+  /** How long a client may take to send its request, or leave its connection idle (CONSOLE_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
+
+/**
+ * The defaults, but a verify or a repair runs inside its request (a repair waits up to two minutes
+ * for the read models to converge, then verifies again; verify takes about 25 s per million users):
+ * the connection of one in progress must not count as idle.
+ */
+export const CONSOLE_SERVER_TIMEOUTS: Partial<HttpServerTimeouts> = { idleTimeoutMs: 600_000 };
 
 /** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
 const PUBLIC = [new URL('./public/', import.meta.url), new URL('../public/', import.meta.url)].find((url) => existsSync(url)) ?? new URL('../public/', import.meta.url);
@@ -56,7 +65,12 @@ const emptyBody = { type: 'object', additionalProperties: false, properties: {} 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { sources, logger } = options;
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    ...fastifyServerOptions({ ...CONSOLE_SERVER_TIMEOUTS, ...options.serverTimeouts }),
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  });
   app.setErrorHandler(errorHandler);
   if (isLoopback(options.bindHost)) app.addHook('onRequest', loopbackHostGuard());
   const allowedMethods = new AllowedMethods();

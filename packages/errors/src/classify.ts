@@ -114,7 +114,10 @@ function classifyOne(error: unknown, context: ClassifyContext): Classification |
   if (name === 'MaxRetriesPerRequestError' || name === 'ClusterAllFailedError') return classification('DEPENDENCY_UNAVAILABLE', 'redis');
   for (const [pattern, redisCode] of REDIS_CLIENT_MESSAGES) if (pattern.test(message)) return classification(redisCode, 'redis');
 
-  // kafkajs: every error is a KafkaJSError with a retriable flag it sets per protocol error.
+  // kafkajs throws this one as a plain Error: a broker whose connection never finished its
+  // handshake (it accepted the connection and did not answer within requestTimeout).
+  if (message === 'Broker not connected') return classification('DEPENDENCY_UNAVAILABLE', 'kafka');
+  // kafkajs: every other error is a KafkaJSError with a retriable flag it sets per protocol error.
   if (typeof name === 'string' && name.startsWith('KafkaJS')) {
     if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') return classification('TIMEOUT', 'kafka');
     if ((error as { retriable?: unknown }).retriable === true) return classification('DEPENDENCY_UNAVAILABLE', 'kafka');

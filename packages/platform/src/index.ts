@@ -20,7 +20,7 @@ export { applyIdleTimeout, DEFAULT_HTTP_SERVER_TIMEOUTS, fastifyServerOptions, n
 export type { HttpServerTimeouts } from './http/server-timeouts.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';
-export { createKafka } from './kafka/client.ts';
+export { createKafka, KAFKA_CLIENT_TIMEOUTS, PRODUCE_ACK_TIMEOUT_MS } from './kafka/client.ts';
 export { createRedis, DEFAULT_REDIS_TIMEOUTS, isCluster, slotOf, groupBySlot, sendBatched, scanTargets, scanKeys } from './redis/client.ts';
 export type { RedisClient, RedisClientSettings, BatchedCall } from './redis/client.ts';
 export { STACK_PROFILES, stackProfileOf } from './config/env-file.ts';

@@ -11,9 +11,10 @@ const { Kafka: KafkaClient, CompressionCodecs, CompressionTypes } = kafkajs;
  * - authenticationTimeout 10 s for SASL, when a deployment turns it on;
  * - requestTimeout 10 s for the answer to any request, enforced (enforceRequestTimeout): a broker
  *   that accepts the connection and never answers fails the request, which kafkajs retries (5
- *   times, backing off up to about 9 s in all) and then throws. kafkajs's own 30 s was three times
- *   what any of our requests needs: a fetch waits maxWaitTimeInMs on top of it and a JoinGroup its
- *   rebalance timeout, both added by kafkajs itself.
+ *   times, backing off about 9 s in all) and then throws. kafkajs's own 30 s is three times what
+ *   any of our requests needs from a healthy broker; the two that wait on purpose get their own
+ *   bound from kafkajs (a fetch its maxWaitTimeInMs plus 0.1 s, a JoinGroup its rebalance timeout
+ *   plus 5 s).
  * A caller's own settings win (the stack's probe connects once, without retries).
  */
 export const KAFKA_CLIENT_TIMEOUTS = { connectionTimeout: 3_000, authenticationTimeout: 10_000, requestTimeout: 10_000, enforceRequestTimeout: true } as const satisfies Partial<KafkaConfig>;

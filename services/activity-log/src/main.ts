@@ -5,7 +5,7 @@ import { createPool } from '@evergreen/platform';
 import { userAggregate } from '@evergreen/schemas';
 import { createGenerationalActivityLog } from './activity-log.ts';
 
-const { config, logger, registry, serde } = workerContext('activity-log');
+const { config, logger, registry, serde, retry } = workerContext('activity-log');
 const pool = createPool(config.postgres, { max: 4 }, logger);
 
 // The activity log checks itself against PostgreSQL and exports the drift it finds.
@@ -22,6 +22,7 @@ await runWorker({
     serde,
     logger,
     registry,
+    retry,
   }),
   logger,
   registry,

@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => frozen?.stop());
 
-const SLACK_MS = 500;
+// Generous: these run beside every other test on two cores; a wait without a bound would take for ever.
+const SLACK_MS = 1_000;
 
 describe('a Kafka client (createKafka) against a broker that never answers', () => {
   it('has the timeouts set deliberately, a send’s broker-side wait below the client’s', () => {

@@ -15,7 +15,8 @@ beforeAll(async () => {
 }, 20_000);
 afterAll(() => redis?.stop());
 
-const SLACK_MS = 250;
+// Generous: these run beside every other test on two cores; a wait without a bound would take for ever.
+const SLACK_MS = 1_000;
 
 function client(options: Parameters<typeof createRedis>[1] = {}): RedisClient {
   const created = createRedis(redis.settings, { maxRetriesPerRequest: 2, ...options });

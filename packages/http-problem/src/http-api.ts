@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { fastifyServerOptions, type HttpServerTimeouts } from '@evergreen/platform';
 import { AllowedMethods } from './allowed-methods.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -9,6 +10,8 @@ export interface HttpApiOptions {
   logger?: FastifyBaseLogger;
   /** The largest body taken, in bytes; larger is 413. */
   bodyLimit: number;
+  /** How long a client may take to send its request, or leave its connection idle (DEFAULT_HTTP_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
   /**
    * Whether validation coerces types. Off by default: "3" is not 3. The console's query strings
    * carry numbers, so it keeps Fastify's own 'array'.
@@ -30,6 +33,8 @@ export function createHttpApi(options: HttpApiOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
+    // A client that connects and says nothing, or trickles its body, is answered 408 and cut off.
+    ...fastifyServerOptions(options.serverTimeouts),
     genReqId: requestIdOf,
     // Unknown fields are refused, not silently dropped: a request does what it says, or nothing.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: options.coerceTypes ?? false, allErrors: true } },

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { createHttpApi, DOCS_PATH, problem, RETRY_AFTER_SECONDS, runTraced, sendProblem, serveOpenApi, traceRequests, uuidIdParams } from '@evergreen/http-problem';
 import type { Outbox } from '@evergreen/outbox';
+import type { HttpServerTimeouts } from '@evergreen/platform';
 import { orderProblems, orderSchema, placeOrderSchema } from './http/order-schemas.ts';
 import { cancelOrder, OrderAlreadyCancelledError, OrderNotFoundError, placeOrder, readOrder, UnknownUserError, type OrderInput } from './orders/orders.ts';
 
@@ -17,6 +18,8 @@ export interface AppOptions {
   /** Served at /metrics: the replica consumer's metrics and the process's. */
   registry: Registry;
   logger?: FastifyBaseLogger;
+  /** How long a client may take to send its request, or leave its connection idle (DEFAULT_HTTP_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
 
 /** Orders are up to 100 short items; anything near this is not an order. */
@@ -25,7 +28,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 /** The order service's HTTP API without a listening socket: tests call inject(), main.ts listen(). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pool, outbox } = options;
-  const app = createHttpApi({ logger: options.logger, bodyLimit: BODY_LIMIT_BYTES, notFoundHint: `see ${DOCS_PATH}` });
+  const app = createHttpApi({ logger: options.logger, bodyLimit: BODY_LIMIT_BYTES, serverTimeouts: options.serverTimeouts, notFoundHint: `see ${DOCS_PATH}` });
   traceRequests(app);
   app.addSchema(orderSchema);
   await serveOpenApi(app, {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { RedisClient } from '@evergreen/platform';
+import type { HttpServerTimeouts, RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import { publicReason } from '@evergreen/errors';
 import type { Outbox } from '@evergreen/outbox';
@@ -22,6 +22,8 @@ export interface AppOptions {
   /** Off when not given (tests); server.ts passes the process's pino logger. */
   logger?: FastifyBaseLogger;
   metrics?: ApiMetrics;
+  /** How long a client may take to send its request, or leave its connection idle (DEFAULT_HTTP_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
 
 /** Bodies are a few short fields; anything near this is not a user. */
@@ -31,7 +33,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { pool, redis, logger } = options;
   const metrics = options.metrics ?? new ApiMetrics();
-  const app = createHttpApi({ logger, bodyLimit: BODY_LIMIT_BYTES, notFoundHint: `see ${DOCS_PATH}` });
+  const app = createHttpApi({ logger, bodyLimit: BODY_LIMIT_BYTES, serverTimeouts: options.serverTimeouts, notFoundHint: `see ${DOCS_PATH}` });
   traceRequests(app);
   app.addSchema(userSchema);
   await serveOpenApi(app, {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { noRouteProblem, problem, PROBLEM_CONTENT_TYPE, type Problem } from '@evergreen/errors';
+import { applyIdleTimeout, nodeServerOptions, type HttpServerTimeouts } from '../http/server-timeouts.ts';
 import type { Logger } from '../logger/logger.ts';
 
 export interface OpsServerOptions {
@@ -25,6 +26,8 @@ export interface OpsServerOptions {
   notLiveBecause?(): string | undefined;
   /** Extra fields for /health, e.g. counters; public, as notReadyBecause's reason. */
   details?(): Record<string, unknown>;
+  /** How long a client may take (DEFAULT_HTTP_SERVER_TIMEOUTS unless given): no prober holds a socket indefinitely. */
+  timeouts?: Partial<HttpServerTimeouts>;
 }
 
 /** /ready's reason when the check itself threw: its message may name hosts or hold SQL, so it is only logged. */
@@ -46,7 +49,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body), headers: {} });
   // Whatever it does not serve is answered as every HTTP API of Evergreen answers it (RFC 9457).
   const refusal = (body: Problem, headers: Record<string, string> = {}) => ({ status: body.status, type: PROBLEM_CONTENT_TYPE, body: JSON.stringify(body), headers });
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(nodeServerOptions(options.timeouts), (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const method = request.method ?? 'GET';
     const route = async () => {
@@ -80,6 +83,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       })
       .then(({ status, type, body, headers }) => response.writeHead(status, { ...headers, 'content-type': type }).end(method === 'HEAD' ? undefined : body));
   });
+  applyIdleTimeout(server, options.timeouts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

@@ -11,6 +11,18 @@ export { migrateFromCli } from './migrations/migrate-cli.ts';
 export type { Migration } from './migrations/migrate.ts';
 export { withTransaction, withClient, checkOutClient, createPool, postgresStoreOf, CheckedOutClient, DEFAULT_POOL_TIMEOUTS } from './postgres/transaction.ts';
 export type { PoolTimeouts } from './postgres/transaction.ts';
+export {
+  ADVISORY_LOCK_CLASSES,
+  advisoryLockKey,
+  describeAdvisoryLock,
+  legacyNamespaceLock,
+  lockForTransaction,
+  lockSession,
+  tryLockForTransaction,
+  tryLockSession,
+  unlockSession,
+} from './postgres/advisory-locks.ts';
+export type { AdvisoryLockKey, AdvisoryLockUse } from './postgres/advisory-locks.ts';
 export { isPostgresUnavailable, isClientSideTimeout } from './postgres/errors.ts';
 export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';
 export type { FatalHandlerOptions } from './process/fatal.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '@evergreen/platform';
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_LOCK_CLASS, IdempotencyStore } from '@evergreen/registration-api';
+import { ADVISORY_LOCK_CLASSES, pollUntil } from '@evergreen/platform';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore } from '@evergreen/registration-api';
 import { startHarness, uniqueEmail, type Harness } from './support/harness.ts';
 
 // Issue #11: writes with an Idempotency-Key, against the real PostgreSQL (locks, visibility,
@@ -126,7 +126,7 @@ describe('Idempotency-Key', () => {
             await h.pool.query(
               `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
                  AND classid = $1::bigint::oid AND objid = (hashtext($2)::bigint & 4294967295)::oid`,
-              [IDEMPOTENCY_LOCK_CLASS, key],
+              [ADVISORY_LOCK_CLASSES.idempotencyKey, key],
             )
           ).rowCount === 1,
         { description: 'the first PATCH to hold its key', timeoutMs: 10_000, intervalMs: 20 },

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '@evergreen/platform';
+import { advisoryLockKey, tryLockForTransaction, withTransaction } from '@evergreen/platform';
 
 /** An answer as a write route sends it, and as an idempotency key records it. */
 export interface Answer {
@@ -37,11 +37,8 @@ export interface IdempotentWrite {
 /** How long a key is kept when nothing else is configured (EVERGREEN_IDEMPOTENCY_TTL_HOURS). */
 export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 24;
 
-/**
- * The first key of the two-key advisory locks held while a key's request runs; the second is
- * hashtext(key). (Two-key advisory locks never clash with the one-key ones, such as migrations'.)
- */
-export const IDEMPOTENCY_LOCK_CLASS = 7_401_124;
+/** The advisory lock held while a request with `key` runs (packages/platform's registry of locks). */
+export const idempotencyLock = (key: string) => advisoryLockKey('idempotencyKey', key);
 
 interface RecordedRow {
   fingerprint: string;
@@ -83,11 +80,11 @@ export class IdempotencyStore {
    */
   async execute(request: KeyedRequest, write: IdempotentWrite): Promise<IdempotentOutcome> {
     return withTransaction(this.pool, async (tx): Promise<IdempotentOutcome> => {
-      const { rows: locks } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [IDEMPOTENCY_LOCK_CLASS, request.key]);
+      const locked = await tryLockForTransaction(tx, idempotencyLock(request.key));
       const { rows } = await tx.query<RecordedRow>('SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE key = $1 AND expires_at > now()', [request.key]);
       const recorded = rows[0];
       if (recorded) return recorded.fingerprint === request.fingerprint ? { kind: 'replayed', answer: answerOf(recorded) } : { kind: 'reused' };
-      if (locks[0]?.locked !== true) return { kind: 'in-flight' };
+      if (!locked) return { kind: 'in-flight' };
 
       await tx.query('SAVEPOINT idempotent_write');
       let answer: Answer;

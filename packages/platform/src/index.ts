@@ -27,6 +27,10 @@ export { isPostgresUnavailable, isClientSideTimeout } from './postgres/errors.ts
 export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';
 export type { FatalHandlerOptions } from './process/fatal.ts';
 export * from './tracing/index.ts';
+export { startPeriodicJob } from './jobs/periodic.ts';
+export type { PeriodicJob, PeriodicJobOptions } from './jobs/periodic.ts';
+export { drainInBatches, startRetentionJob } from './jobs/retention.ts';
+export type { DeleteBatch, DrainOptions, DrainResult, RetentionJobOptions } from './jobs/retention.ts';
 export { startOpsServer } from './ops/ops-server.ts';
 export { processMetricsRegistry } from './ops/metrics-registry.ts';
 export type { OpsServer, OpsServerOptions } from './ops/ops-server.ts';

@@ -26,7 +26,14 @@ const pool = createPool(config.postgres, API_POOL_OPTIONS, logger);
 const redis = createRedis(config.redis, apiRedisOptions(config.redis));
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
 const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
-const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, idempotency: { ttlHours: config.api.idempotencyTtlHours }, logger });
+const app = await buildApp({
+  pool,
+  outbox,
+  redis,
+  readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs,
+  retention: { idempotencyTtlHours: config.api.idempotencyTtlHours },
+  logger,
+});
 
 let closing = false;
 const shutdown = async (signal: string) => {

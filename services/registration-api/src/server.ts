@@ -31,7 +31,7 @@ const app = await buildApp({
   outbox,
   redis,
   readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs,
-  retention: { idempotencyTtlHours: config.api.idempotencyTtlHours },
+  retention: { idempotencyTtlHours: config.api.idempotencyTtlHours, userDeletionRetentionDays: config.api.userDeletionRetentionDays },
   logger,
 });
 

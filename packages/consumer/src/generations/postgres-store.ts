@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { advisoryLockKey, checkOutClient, describeAdvisoryLock, lockForTransaction, tryLockSession, unlockSession, withTransaction, type AdvisoryLockKey } from '@evergreen/platform';
+import { forgetInbox } from '../sinks/postgres-inbox.ts';
 import { GenerationConflictError, GenerationRetiredError, RebuildLockedError, storedGeneration, type GenerationStore } from './store.ts';
 
 /** What one generation of a PostgreSQL projection calls its things. */
@@ -18,7 +19,7 @@ export interface PostgresGenerationOptions {
   /** Its row in projection_generation, and its name in messages. */
   projection: string;
   names(generation: number): PostgresGenerationNames;
-  /** Inbox rows deleted per statement when a generation is dropped (default 5,000). */
+  /** Inbox rows (and fences) deleted per statement when a generation is dropped (default 5,000). */
   inboxDeleteBatch?: number;
   /** How long the switch waits for locks (readers, in-flight batches) before it gives up (default 30 s). */
   switchLockTimeoutMs?: number;
@@ -187,14 +188,8 @@ export class PostgresGenerationStore implements GenerationStore {
     return `tables ${Object.values(names.tables).join(', ')}, inbox ${names.inboxName}`;
   }
 
-  /** In short statements, so no long transaction holds the inbox. */
-  private async deleteInbox(inboxName: string): Promise<number> {
-    const batch = this.options.inboxDeleteBatch ?? 5_000;
-    let deleted = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query('DELETE FROM consumer_inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM consumer_inbox WHERE consumer = $1 LIMIT $2))', [inboxName, batch]);
-      deleted += rowCount ?? 0;
-      if (!rowCount) return deleted;
-    }
+  /** Its inbox rows and fences, in short statements, so no long transaction holds the inbox. */
+  private deleteInbox(inboxName: string): Promise<number> {
+    return forgetInbox(this.pool, inboxName, this.options.inboxDeleteBatch);
   }
 }

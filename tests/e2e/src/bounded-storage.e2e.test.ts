@@ -57,7 +57,7 @@ describe('user_deletions is bounded by its retention', () => {
 
     // verify on this user alone: the users table and user_deletions know nothing of it any more.
     const users = userSource(h.pool);
-    const source: Source = { read: (ids) => users.read(ids), async *stream() {} };
+    const source: Source = { read: (ids) => users.read(ids), known: (ids) => users.known(ids), async *stream() {} };
     const cache = userCacheProjection(h.redis);
     const projection: Projection = { ...cache, async *scan() { yield [user.id]; } };
     const [report] = await verify(source, [projection], { graceMs: 200 });

@@ -1,4 +1,4 @@
-import { defineAggregate, payload } from '@evergreen/event-catalog';
+import { defineAggregate, payload, uuidKey } from '@evergreen/event-catalog';
 import type { OrderCancelled, OrderPlaced } from './payloads.generated.ts';
 
 /**
@@ -11,6 +11,10 @@ export const orderAggregate = defineAggregate({
     OrderPlaced: payload<OrderPlaced>(),
     OrderCancelled: payload<OrderCancelled>(),
   },
+  // Made by the writer with crypto.randomUUID().
+  key: uuidKey,
+  // Every payload carries the whole state, its id and version included.
+  state: { idField: 'orderId', versionField: 'version' },
 });
 
 export type OrderAggregate = typeof orderAggregate;

@@ -1,4 +1,4 @@
-import { defineAggregate, payload, tombstone } from '@evergreen/event-catalog';
+import { defineAggregate, payload, tombstone, uuidKey } from '@evergreen/event-catalog';
 import type { UserProfileUpdated, UserRegistered, UserSnapshot } from './payloads.generated.ts';
 
 /**
@@ -14,6 +14,10 @@ export const userAggregate = defineAggregate({
     UserSnapshot: payload<UserSnapshot>(),
     UserDeleted: tombstone(),
   },
+  // Made by the writer with crypto.randomUUID().
+  key: uuidKey,
+  // Every payload carries the whole state, its id and version included.
+  state: { idField: 'userId', versionField: 'version' },
 });
 
 export type UserAggregate = typeof userAggregate;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findRepoRoot } from '@evergreen/platform';
 import { buildProblems, dependencyProblems, fileReferenceProblems, portProblems, undefinedVariableProblems } from './compose-checks.ts';
 import { clusterProblems } from './cluster-checks.ts';
+import { consoleHostProblems } from './console-checks.ts';
 import { activeServices, buildOf, CLUSTER_PROFILE, composeProject, composeServices, dependencies, readEnvFiles, type ComposeProject } from './compose-file.ts';
 import { composeSchemaProblems } from './compose-schema.ts';
 import { dockerfileProblems, type DockerfileUnderCheck } from './dockerfile-checks.ts';
@@ -85,6 +86,10 @@ describe('infra/docker-compose.yml', () => {
       expect(service.depends_on, name).toMatchObject({ [setupName]: { condition: 'service_completed_successfully' } });
       expect(service.restart, name).toBe('unless-stopped');
     }
+  });
+
+  it('tells every operator console the names it is reached by, and only names (its guard against DNS rebinding)', () => {
+    expect(consoleHostProblems(compose())).toEqual([]);
   });
 
   it('runs the single-node topology, and nothing of the cluster profile, on a plain `up`', () => {
@@ -198,6 +203,19 @@ describe('each check fails on the mistake it is for', () => {
     expect(clusterProblems(compose(noConsole))).toEqual([
       'the cluster profile runs 0 instance(s) of operator-console, not 1',
       'the cluster profile runs 2 instance(s) of registration-api, not 1',
+    ]);
+  });
+
+  it("console: no allow-list, a wildcard or port in it, a name it is reached by left out", () => {
+    const single = 'EVERGREEN_CONSOLE_ALLOWED_HOSTS: 127.0.0.1,localhost,operator-console';
+    expect(consoleHostProblems(compose(edited(composeText, single, '')))).toEqual([expect.stringContaining('operator-console: sets no EVERGREEN_CONSOLE_ALLOWED_HOSTS')]);
+    expect(consoleHostProblems(compose(edited(composeText, single, `${single},*`)))).toEqual([expect.stringContaining('without ports or wildcards, got "*"')]);
+    expect(consoleHostProblems(compose(edited(composeText, single, 'EVERGREEN_CONSOLE_ALLOWED_HOSTS: localhost:3006')))).toEqual([expect.stringContaining('got "localhost:3006"')]);
+    expect(consoleHostProblems(compose(edited(composeText, single, 'EVERGREEN_CONSOLE_ALLOWED_HOSTS: localhost,operator-console')))).toEqual([
+      'operator-console: EVERGREEN_CONSOLE_ALLOWED_HOSTS (localhost,operator-console) leaves out 127.0.0.1, which its HEALTHCHECK asks',
+    ]);
+    expect(consoleHostProblems(compose(edited(composeText, '127.0.0.1,localhost,cluster-operator-console', '127.0.0.1,localhost,operator-console')))).toEqual([
+      'cluster-operator-console: EVERGREEN_CONSOLE_ALLOWED_HOSTS (127.0.0.1,localhost,operator-console) leaves out cluster-operator-console, by which other containers reach it',
     ]);
   });
 

@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       // Each outbox's relay (one connector per database), read as the relay monitor reads it (packages/relay-health).
       for (const { database, connectorName, slotName } of outboxRelays(stack.config)) {
         const relay = await checkRelay({ connect: { ...stack.config.connect, connectorName, slotName }, postgres: { ...stack.config.postgres, database } });
-        const problems = relayProblems(relay, { slotDownForMs: 0, slotGraceMs: 0 });
+        const problems = relayProblems(relay, { slotDownForMs: 0, slotGraceMs: 0, detail: 'full' });
         console.log(`${'relay'.padEnd(9)} ${(problems.length === 0 ? 'relaying' : 'NOT relaying').padEnd(21)} ${describeRelay(relay)}`);
         for (const problem of problems) console.log(`${''.padEnd(9)} ! ${problem}`);
       }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Outbox } from '@evergreen/outbox';
 import { withTransaction } from '@evergreen/platform';
-import { lockUserStates, userDeletionRestated, userFromRow, userSnapshot, USER_COLUMNS, type User, type UserRow } from '@evergreen/user-aggregate';
+import { isPossibleUserId, lockUserStates, userDeletionRestated, userFromRow, userSnapshot, USER_COLUMNS, type User, type UserRow } from '@evergreen/user-aggregate';
 import type { Drift } from './verify.ts';
 
 export interface RepairSummary {
@@ -11,6 +11,12 @@ export interface RepairSummary {
   bumped: number;
   /** Deletions re-emitted (resurrected entries, and orphans PostgreSQL never had). */
   deletions: number;
+  /**
+   * Ids a read model holds that no user can have (not a UUID in canonical form): no event can
+   * address them, and one emitted for them would be refused by every consumer, so they are left
+   * alone and named, for an operator to delete.
+   */
+  foreign: string[];
 }
 
 /** What the read models hold for one aggregate, across every drift reported for it. */
@@ -42,11 +48,12 @@ function needsOf(drifts: readonly Drift[]): Need[] {
  *   that version (or a newer one) with other content, the row's version is raised past it first,
  *   because consumers only ever move forward;
  * - a deleted user, or one PostgreSQL never had, is re-emitted as a deletion at a version above
- *   whatever a read model holds, so its entry becomes a deletion marker and the topic forgets it.
+ *   whatever a read model holds, so its entry becomes a deletion marker and the topic forgets it;
+ * - an id no user can have is left alone and named (RepairSummary.foreign).
  */
 export async function repairUsers(pool: pg.Pool, outbox: Outbox, drifts: readonly Drift[], batchSize = 500): Promise<RepairSummary> {
-  const summary: RepairSummary = { restated: 0, bumped: 0, deletions: 0 };
-  const needs = needsOf(drifts);
+  const summary: RepairSummary = { restated: 0, bumped: 0, deletions: 0, foreign: [] };
+  const needs = needsOf(drifts).filter((need) => isPossibleUserId(need.id) || (summary.foreign.push(need.id), false));
   for (let start = 0; start < needs.length; start += batchSize) {
     const batch = needs.slice(start, start + batchSize);
     await withTransaction(pool, async (tx) => {

@@ -1,6 +1,8 @@
 import type { KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { deadLetterRecord, deadLetterTopic, mainTopicOf, retryTopic, sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
+import { KafkaJSConnectionError, KafkaJSProtocolError } from 'kafkajs';
+import { DeadLetterWriter, deadLetterRecord, deadLetterTopic, mainTopicOf, retryTopic, sendToDeadLetter, slimDeadLetterRecord, type DeadLetterSource } from './dead-letter.ts';
+import type { StepHooks } from './retry-policy.ts';
 import { PoisonRecordError } from './poison.ts';
 
 const AT = new Date('2025-03-01T12:34:56.789Z');
@@ -24,7 +26,7 @@ function poisonSource(message: Partial<KafkaMessage> = {}): DeadLetterSource {
   };
 }
 
-const undecodable = new PoisonRecordError('undecodable', 'message starts with byte 255, not the magic byte 0');
+const undecodable = new PoisonRecordError('UNDECODABLE', 'message starts with byte 255, not the magic byte 0');
 
 /** The one message of a dead-letter record, which must exist. */
 function onlyMessage(record: ProducerRecord) {
@@ -106,12 +108,12 @@ describe('deadLetterRecord', () => {
     });
   });
 
-  it('cuts a long error message to 1000 characters', () => {
-    const long = new PoisonRecordError('rejected', 'e'.repeat(5_000));
+  it('cuts a long error message to 4000 characters', () => {
+    const long = new PoisonRecordError('HANDLER_REJECTED', 'e'.repeat(9_000));
 
     const message = onlyMessage(deadLetterRecord(poisonSource(), long, AT));
 
-    expect(message.headers?.['dlq.error']).toBe('e'.repeat(1_000));
+    expect(message.headers?.['dlq.error']).toBe('e'.repeat(4_000));
   });
 
   it('adds the dlq.* headers to a record that had no headers at all', () => {
@@ -127,9 +129,9 @@ describe('deadLetterRecord', () => {
       headers: { id: Buffer.from('evt-7'), 'dlq.reason': Buffer.from('undecodable'), 'dlq.offset': Buffer.from('7') },
     });
 
-    const message = onlyMessage(deadLetterRecord(replayed, new PoisonRecordError('rejected', 'userId differs from the key'), AT));
+    const message = onlyMessage(deadLetterRecord(replayed, new PoisonRecordError('HANDLER_REJECTED', 'userId differs from the key'), AT));
 
-    expect(message.headers).toMatchObject({ id: Buffer.from('evt-7'), 'dlq.reason': 'rejected', 'dlq.offset': '41' });
+    expect(message.headers).toMatchObject({ id: Buffer.from('evt-7'), 'dlq.reason': 'handler-rejected', 'dlq.offset': '41' });
   });
 
   it('sends a record the group refused again on the retry topic to the dead letters of the original topic, saying where it was read', () => {
@@ -169,5 +171,64 @@ describe('sendToDeadLetter', () => {
     const producer = { send: async () => Promise.reject(new Error('leader not available')) } as unknown as Producer;
 
     await expect(sendToDeadLetter(producer, poisonSource(), undecodable)).rejects.toThrow('leader not available');
+  });
+});
+
+describe('slimDeadLetterRecord', () => {
+  it("keeps the key, the event headers and where the record is, without its value or other headers", () => {
+    const source = poisonSource({ value: Buffer.alloc(2_000_000), headers: { id: Buffer.from('evt-7'), eventType: Buffer.from('UserRegistered'), aggregateVersion: Buffer.from('3'), huge: Buffer.alloc(500_000) } });
+
+    const message = onlyMessage(slimDeadLetterRecord(source, undecodable, 'MESSAGE_TOO_LARGE', AT));
+
+    expect(message.value).toBeNull();
+    expect(message.key).toEqual(source.message.key);
+    expect(Object.keys(message.headers ?? {})).not.toContain('huge');
+    expect(message.headers).toMatchObject({ id: Buffer.from('evt-7'), 'dlq.reason': 'undecodable', 'dlq.offset': '41', 'dlq.topic': 'evergreen.user' });
+    expect(String(message.headers?.['dlq.value-omitted'])).toMatch(/^2000000 bytes; .*MESSAGE_TOO_LARGE.*evergreen\.user\/2@41$/);
+  });
+});
+
+describe('DeadLetterWriter', () => {
+  const hooks: StepHooks = { isRunning: () => true, heartbeat: async () => undefined, onRetry: () => undefined };
+  const retry = { initialMs: 1, maxMs: 2, unknownErrorBudgetMs: 10 };
+  const tooLarge = () => new KafkaJSProtocolError({ message: 'The request included a message larger than the max message size the server will accept', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as never);
+
+  it('retries a broker that is away until the dead letter is written', async () => {
+    const sent: ProducerRecord[] = [];
+    let failures = 3;
+    const producer = {
+      send: async (record: ProducerRecord) => {
+        if (failures-- > 0) throw new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+        sent.push(record);
+        return [];
+      },
+    };
+
+    await new DeadLetterWriter(producer, retry).send(poisonSource(), undecodable, hooks);
+
+    expect(sent).toHaveLength(1);
+    expect(onlyMessage(sent[0]!).value).toEqual(poisonSource().message.value);
+  });
+
+  it('sends a record the dead-letter topic refuses as too large as its slim dead letter, and keeps trying that one', async () => {
+    const sent: ProducerRecord[] = [];
+    let calls = 0;
+    const producer = {
+      send: async (record: ProducerRecord) => {
+        calls += 1;
+        if (calls === 1) throw tooLarge();
+        // The slim one meets a broker restarting first.
+        if (calls === 2) throw new KafkaJSConnectionError('Connection error');
+        sent.push(record);
+        return [];
+      },
+    };
+
+    await new DeadLetterWriter(producer, retry).send(poisonSource(), undecodable, hooks);
+
+    expect(sent).toHaveLength(1);
+    const message = onlyMessage(sent[0]!);
+    expect(message.value).toBeNull();
+    expect(String(message.headers?.['dlq.value-omitted'])).toContain('larger than the max message size');
   });
 });

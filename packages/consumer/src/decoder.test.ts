@@ -4,7 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { EventDecoder } from './decoder.ts';
 import { PoisonRecordError } from './poison.ts';
-import { sampleCatalog } from './test-fixtures.ts';
+import { sampleCatalog, sampleUserAggregate } from './test-fixtures.ts';
 import { poisonOf, SAMPLE_EVENT_ID, SAMPLE_USER, SAMPLE_USER_ID } from './testing.ts';
 
 const USER_ID = SAMPLE_USER_ID;
@@ -40,7 +40,7 @@ const incompatible = { ...oldRegistered, fields: [{ name: 'userId', type: 'int' 
 const USER = SAMPLE_USER;
 
 /** A decoder reading every user event of the sample catalog. */
-const decoderOf = (serde: AvroSerde) => new EventDecoder(serde, { readers: sampleCatalog.schemas().map((schema) => schema.type), isTombstone: sampleCatalog.isTombstone });
+const decoderOf = (serde: AvroSerde) => new EventDecoder(serde, { readers: sampleCatalog.schemas().map((schema) => schema.type), aggregates: [sampleUserAggregate] });
 
 type SchemaRegistryClient = ConstructorParameters<typeof AvroSerde>[0];
 
@@ -167,23 +167,23 @@ describe('EventDecoder.decode', () => {
       expect(lookups).toEqual([]);
     });
 
-    it('classifies a UserDeleted that carries a payload as poison (rejected)', async () => {
+    it('classifies a UserDeleted that carries a payload as poison (payload-mismatch)', async () => {
       const { serde, lookups } = fakeRegistry();
 
       const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(), { eventType: 'UserDeleted' })));
 
-      expect(poison.reason).toBe('rejected');
+      expect(poison.reason).toBe('payload-mismatch');
       expect(poison.message).toContain('UserDeleted');
       expect(lookups).toEqual([]);
     });
   });
 
-  it('classifies a UserRegistered without a payload as poison (rejected)', async () => {
+  it('classifies a UserRegistered without a payload (a tombstone) as poison (payload-mismatch)', async () => {
     const { serde } = fakeRegistry();
 
     const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(null)));
 
-    expect(poison.reason).toBe('rejected');
+    expect(poison.reason).toBe('payload-mismatch');
     expect(poison.message).toContain('UserRegistered');
   });
 
@@ -207,17 +207,79 @@ describe('EventDecoder.decode', () => {
       ['whose Avro body has trailing bytes', () => frame(REGISTERED_ID, Buffer.concat([body(), Buffer.from([1])])), SerdeErrorCode.UNDECODABLE],
       ['written with a schema the reader cannot resolve', () => frame(INCOMPATIBLE_ID, Buffer.from([2])), SerdeErrorCode.INCOMPATIBLE_SCHEMA],
       ['written with a record type this consumer has no reader for', () => frame(UPDATED_ID, updated.type.toBuffer({ ...USER, updatedAt: 1 })), SerdeErrorCode.INCOMPATIBLE_SCHEMA],
-    ])('classifies a value %s as poison (undecodable), keeping the SerdeError as the cause', async (_case, value, code) => {
+    ])('refuses a value %s for good, with the SerdeError of its code', async (_case, value, code) => {
       const { serde } = fakeRegistry();
       // Only UserRegistered is read, so a UserProfileUpdated writer has no reader.
-      const decoder = new EventDecoder(serde, { readers: [registered.type], isTombstone: sampleCatalog.isTombstone });
+      const decoder = new EventDecoder(serde, { readers: [registered.type], aggregates: [sampleUserAggregate] });
 
-      const poison = await poisonOf(decoder.decode('user', TOPIC, PARTITION, record(value())));
+      const error = await decoder.decode('user', TOPIC, PARTITION, record(value())).then(
+        () => expect.fail('decode should have failed'),
+        (thrown: unknown) => thrown,
+      );
 
-      expect(poison.reason).toBe('undecodable');
-      expect(poison.cause).toBeInstanceOf(SerdeError);
-      expect((poison.cause as SerdeError).code).toBe(code);
-      expect(poison.message).toBe((poison.cause as SerdeError).message);
+      expect(error).toBeInstanceOf(SerdeError);
+      expect(error).toMatchObject({ code, disposition: 'permanent', retriable: false });
+    });
+  });
+
+  describe('records whose key or headers contradict the aggregate', () => {
+    it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'UserRenamed', 'userregistered', ' '])(
+      'refuses the event type %j as unknown-event-type before asking the registry',
+      async (eventType) => {
+        const { serde, lookups } = fakeRegistry();
+
+        const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(), { eventType })));
+
+        expect(poison.reason).toBe('unknown-event-type');
+        expect(lookups).toEqual([]);
+      },
+    );
+
+    it.each([
+      ['not a UUID', 'user-42'],
+      ['an upper-case UUID, another spelling of an id', USER_ID.toUpperCase()],
+      ['a UUID in braces', `{${USER_ID}}`],
+      ['a UUID with a trailing newline', `${USER_ID}\n`],
+    ])('refuses a key that is %s as invalid-key', async (_case, key) => {
+      const { serde, lookups } = fakeRegistry();
+
+      const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(), {}, { key: Buffer.from(key) })));
+
+      expect(poison.reason).toBe('invalid-key');
+      expect(lookups).toEqual([]);
+    });
+
+    it('refuses a payload of another event type than its header says as payload-mismatch', async () => {
+      const { serde } = fakeRegistry();
+      const message = record(registeredBytes(), { eventType: 'UserProfileUpdated' });
+
+      const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, message));
+
+      expect(poison.reason).toBe('payload-mismatch');
+      expect(poison.message).toContain('dev.evergreen.user.UserRegistered');
+    });
+
+    it.each([
+      ['whose userId is not the record key', { ...USER, userId: '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d' }, '99999999-3c1e-4f7a-9d2b-1e2f3a4b5c6d'],
+      ['whose version is not the aggregateVersion header', { ...USER, version: 4 }, 'payload version 4 differs from the aggregateVersion header 3'],
+    ])('refuses a payload %s as payload-mismatch, for every consumer of the aggregate', async (_case, payload, detail) => {
+      const { serde } = fakeRegistry();
+
+      const poison = await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, record(registeredBytes(payload))));
+
+      expect(poison.reason).toBe('payload-mismatch');
+      expect(poison.message).toContain(detail);
+    });
+
+    it('refuses an eventType header repeated with two values, and takes one repeated with the same value', async () => {
+      const { serde } = fakeRegistry();
+      const conflicting = record(registeredBytes());
+      conflicting.headers = { ...conflicting.headers, eventType: [Buffer.from('UserRegistered'), Buffer.from('UserDeleted')] };
+      const repeated = record(registeredBytes());
+      repeated.headers = { ...repeated.headers, eventType: [Buffer.from('UserRegistered'), Buffer.from('UserRegistered')] };
+
+      expect((await poisonOf(decoderOf(serde).decode('user', TOPIC, PARTITION, conflicting))).reason).toBe('missing-metadata');
+      await expect(decoderOf(serde).decode('user', TOPIC, PARTITION, repeated)).resolves.toMatchObject({ eventType: 'UserRegistered' });
     });
   });
 

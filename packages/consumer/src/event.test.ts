@@ -27,14 +27,25 @@ describe('eventMetadata', () => {
     expect(() => eventMetadata(Buffer.from(USER_ID), { ...wireHeaders(VALID_HEADERS), id: null })).toThrow(PoisonRecordError);
   });
 
-  it('accepts string header values and takes the first of a repeated header', () => {
+  it('accepts string header values and a metadata header repeated with one value', () => {
     const metadata = eventMetadata(Buffer.from(USER_ID), {
-      id: [Buffer.from(EVENT_ID), Buffer.from('a-later-id')],
+      id: [Buffer.from(EVENT_ID), Buffer.from(EVENT_ID)],
       eventType: 'UserRegistered',
-      aggregateVersion: ['12', '13'],
+      aggregateVersion: ['12'],
     });
 
     expect(metadata).toMatchObject({ eventId: EVENT_ID, aggregateVersion: 12 });
+  });
+
+  it.each([
+    ['id', [Buffer.from(EVENT_ID), Buffer.from('0e7c9a3d-8f51-4b2a-a6c4-000000000000')]],
+    ['eventType', [Buffer.from('UserRegistered'), Buffer.from('UserDeleted')]],
+    ['aggregateVersion', ['12', '13']],
+  ])('refuses a record whose %s header is repeated with different values (missing-metadata)', async (name, values) => {
+    const poison = await poisonOf(() => eventMetadata(Buffer.from(USER_ID), { ...wireHeaders(VALID_HEADERS), [name]: values }));
+
+    expect(poison.reason).toBe('missing-metadata');
+    expect(poison.message).toContain(name);
   });
 
   it.each<[string, Buffer | null, Record<string, string> | undefined]>([
@@ -53,7 +64,7 @@ describe('eventMetadata', () => {
     expect(poison.reason).toBe('missing-metadata');
   });
 
-  it.each(['three', '1.5', '', ' ', '-1', '1e3', '0x1f', '3 ', '99999999999999999999'])(
+  it.each(['three', '1.5', '', ' ', '-1', '1e3', '0x1f', '3 ', '0', '007', '+3', '99999999999999999999', '1000000000000000'])(
     'classifies aggregateVersion %j as poison (missing-metadata)',
     async (aggregateVersion) => {
       const poison = await poisonOf(() => eventMetadata(Buffer.from(USER_ID), wireHeaders({ ...VALID_HEADERS, aggregateVersion })));

@@ -37,7 +37,7 @@ describe('consumerHealth', () => {
   it('fails liveness once kafkajs crashed without restarting the consumer, naming the error (a flag alone kept /health at 200)', async () => {
     const health = consumerHealth(fakeConsumer({ ready: false, failure: new Error('The group is rebalancing, so a rejoin is needed') }), 60_000);
 
-    expect(health.notLiveBecause()).toBe('the consumer crashed and kafkajs will not restart it: The group is rebalancing, so a rejoin is needed');
+    expect(health.notLiveBecause()).toBe('the consumer crashed and kafkajs will not restart it: kafka: failed');
     expect(await health.notReadyBecause()).toBe('the consumer crashed');
   });
 
@@ -63,7 +63,12 @@ describe('consumerHealth', () => {
   it('fails readiness when the consumer has not joined, lags past retention, or its store does not answer', async () => {
     expect(await consumerHealth(fakeConsumer({ ready: false }), 60_000).notReadyBecause()).toBe('the consumer has not joined its group');
     expect(await consumerHealth(fakeConsumer({ ready: true, lag: 'behind what the topics keep' }), 60_000).notReadyBecause()).toBe('behind what the topics keep');
-    expect(await consumerHealth(fakeConsumer({ ready: true, sinkError: new Error('ECONNREFUSED') }), 60_000).notReadyBecause()).toBe('the store does not answer: ECONNREFUSED');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432 password=evergreen'), { code: 'ECONNREFUSED' });
+    const logged: unknown[] = [];
+    const reason = await consumerHealth(fakeConsumer({ ready: true, sinkError: refused }), 60_000, { warn: (fields) => void logged.push(fields.err) }).notReadyBecause();
+    // The client learns which dependency and its state; the text, a password in it, goes to the log only.
+    expect(reason).toBe('the store does not answer: store: unavailable');
+    expect(logged).toEqual([refused]);
   });
 });
 

@@ -1,4 +1,10 @@
+import { publicReason } from '@evergreen/errors';
 import type { ProjectionConsumer } from './consumer.ts';
+
+/** Where the raw errors behind a public reason go. */
+interface HealthLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 /** What a worker's /health and /ready answer, from its consumer. */
 export interface ConsumerHealth {
@@ -14,11 +20,12 @@ export interface ConsumerHealth {
  * partition retrying the same records for longer than `stuckAfterMs` (one that fails every time
  * stops its partition for good while the rest looks fine), and its store answers.
  */
-export function consumerHealth(consumer: ProjectionConsumer, stuckAfterMs: number): ConsumerHealth {
+export function consumerHealth(consumer: ProjectionConsumer, stuckAfterMs: number, log?: HealthLog): ConsumerHealth {
   return {
     notLiveBecause() {
+      // The crash itself was logged, whole, when it happened.
       const failure = consumer.failure();
-      return failure === undefined ? undefined : `the consumer crashed and kafkajs will not restart it: ${failure.message}`;
+      return failure === undefined ? undefined : `the consumer crashed and kafkajs will not restart it: ${publicReason('kafka', failure)}`;
     },
     async notReadyBecause() {
       if (!consumer.isReady()) return consumer.failure() ? 'the consumer crashed' : 'the consumer has not joined its group';
@@ -29,7 +36,10 @@ export function consumerHealth(consumer: ProjectionConsumer, stuckAfterMs: numbe
       if (stuck) return stuck;
       return consumer.probeSink().then(
         () => undefined,
-        (error: unknown) => `the store does not answer: ${(error as Error).message}`,
+        (error: unknown) => {
+          log?.warn({ err: error }, 'readiness: the store does not answer');
+          return `the store does not answer: ${publicReason('store', error)}`;
+        },
       );
     },
   };

@@ -8,13 +8,14 @@ export type RecordOutcome = 'applied' | 'stale' | 'skipped' | 'dead_lettered';
 export class ConsumerMetrics {
   readonly records: Counter<'consumer' | 'topic' | 'outcome'>;
   readonly retries: Counter<'consumer' | 'topic' | 'step'>;
+  readonly deadLetters: Counter<'consumer' | 'topic' | 'reason'>;
   readonly batchSeconds: Histogram<'consumer' | 'topic'>;
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
   readonly commitToApplySeconds: Histogram<'consumer' | 'topic'>;
   readonly lagAgeSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
-  readonly stuckSeconds: Gauge<'consumer' | 'topic' | 'partition'>;
+  readonly stuckSeconds: Gauge<'consumer' | 'group' | 'topic' | 'partition' | 'offset'>;
   private readonly lagSources = new Map<string, () => Iterable<PartitionProgress>>();
-  private readonly stuckSources = new Map<string, () => Iterable<StuckPartition>>();
+  private readonly stuckSources = new Map<string, { group: string; source: () => Iterable<StuckPartition> }>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -26,8 +27,14 @@ export class ConsumerMetrics {
     });
     this.retries = new Counter({
       name: 'evergreen_consumer_retries_total',
-      help: 'Transient failures retried with backoff, by the step that failed (decode, apply, dead_letter).',
+      help: 'Failures retried with backoff (transient ones, and unknown ones within their budget), by the step that failed (decode, apply, dead_letter).',
       labelNames: ['consumer', 'topic', 'step'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'evergreen_consumer_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason (dlq.reason): what about them was refused. retries-exhausted means an error of unknown kind outlasted the retry budget: alert on it.',
+      labelNames: ['consumer', 'topic', 'reason'],
       registers,
     });
     this.batchSeconds = new Histogram({
@@ -65,22 +72,22 @@ export class ConsumerMetrics {
     });
     this.stuckSeconds = new Gauge({
       name: 'evergreen_consumer_stuck_seconds',
-      help: 'How long the partition has been retrying the same records (present only while it retries). Computed at scrape time; /ready fails past EVERGREEN_CONSUMER_STUCK_AFTER_MS.',
-      labelNames: ['consumer', 'topic', 'partition'],
+      help: 'How long the partition has been retrying the record at `offset` for consumer group `group` (present only while it retries), the record `npm run dlq -- park` moves aside. Computed at scrape time; /ready fails past EVERGREEN_CONSUMER_STUCK_AFTER_MS.',
+      labelNames: ['consumer', 'group', 'topic', 'partition', 'offset'],
       registers,
       collect: () => {
         const now = Date.now();
         this.stuckSeconds.reset();
-        for (const [consumer, source] of this.stuckSources) {
-          for (const stuck of source()) this.stuckSeconds.set({ consumer, topic: stuck.topic, partition: String(stuck.partition) }, Math.max(0, now - stuck.sinceMs) / 1000);
+        for (const [consumer, { group, source }] of this.stuckSources) {
+          for (const stuck of source()) this.stuckSeconds.set({ consumer, group, topic: stuck.topic, partition: String(stuck.partition), offset: stuck.offset }, Math.max(0, now - stuck.sinceMs) / 1000);
         }
       },
     });
   }
 
-  /** Exports how long each partition `source` reports has been retrying the same records, under `consumer`. */
-  watchStuck(consumer: string, source: () => Iterable<StuckPartition>): void {
-    this.stuckSources.set(consumer, source);
+  /** Exports how long each partition `source` reports has been retrying one record, under `consumer` and its `group`. */
+  watchStuck(consumer: string, group: string, source: () => Iterable<StuckPartition>): void {
+    this.stuckSources.set(consumer, { group, source });
   }
 
   /** Exports the lag age of the partitions `source` reports (a consumer's assigned ones), under `consumer`. */

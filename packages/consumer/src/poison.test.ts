@@ -1,6 +1,7 @@
 import { AvroSerde, frame, InvalidValueError, SerdeError, SerdeErrorCode, type RegistryProbe } from '@evergreen/avro-serde';
 import { describe, expect, it } from 'vitest';
-import { isPoisonDecodeFailure } from './poison.ts';
+import { classify } from '@evergreen/errors';
+import { poisonFrom, PoisonRecordError } from './poison.ts';
 import { sampleCatalog } from './test-fixtures.ts';
 
 const readers = [sampleCatalog.schema('user', 'UserRegistered').type];
@@ -29,7 +30,10 @@ async function decodeFailure(serde: AvroSerde, message: Buffer): Promise<unknown
 
 const WELL_FRAMED = frame(7, Buffer.from([2, 4]));
 
-describe('isPoisonDecodeFailure', () => {
+/** Whether the consumer dead-letters a record that failed to decode with `error` (runStep's decision). */
+const isPoisonDecodeFailure = (error: unknown) => classify(error, { dependency: 'registry' }).disposition === 'permanent';
+
+describe('decode failures, as the classifier sorts them', () => {
   const dataCodes = Object.values(SerdeErrorCode).filter((code) => code !== SerdeErrorCode.REGISTRY_UNAVAILABLE && code !== SerdeErrorCode.REGISTRY_UNHEALTHY && code !== SerdeErrorCode.REGISTRY_TIMEOUT);
 
   it.each(dataCodes)('treats a non-retriable SerdeError %s as poison', (code) => {
@@ -44,14 +48,15 @@ describe('isPoisonDecodeFailure', () => {
     expect(isPoisonDecodeFailure(new InvalidValueError('dev.evergreen.user.UserRegistered', [{ path: 'email', message: 'must be a string' }]))).toBe(true);
   });
 
-  it.each<[string, unknown]>([
-    ['a plain Error', new Error('socket hang up')],
-    ['a TypeError', new TypeError('cannot read properties of undefined')],
-    ['an object shaped like a SerdeError', { name: 'SerdeError', code: SerdeErrorCode.UNDECODABLE, retriable: false }],
-    ['a thrown string', 'boom'],
-    ['undefined', undefined],
-  ])('treats %s as transient', (_case, error) => {
+  it.each<[string, unknown, string]>([
+    ['a socket hung up', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'transient'],
+    ['a TypeError', new TypeError('cannot read properties of undefined'), 'unknown'],
+    ['an object shaped like a SerdeError', { name: 'SerdeError', code: SerdeErrorCode.UNDECODABLE, retriable: false }, 'unknown'],
+    ['a thrown string', 'boom', 'unknown'],
+    ['undefined', undefined, 'unknown'],
+  ])('does not dead-letter for %s at once (it is %s)', (_case, error, disposition) => {
     expect(isPoisonDecodeFailure(error)).toBe(false);
+    expect(classify(error).disposition).toBe(disposition);
   });
 
   describe('on the failures AvroSerde.decode really produces', () => {
@@ -82,5 +87,15 @@ describe('isPoisonDecodeFailure', () => {
     ])('treats a registry that %s as transient', async (_case, failure) => {
       expect(isPoisonDecodeFailure(await decodeFailure(serdeWhoseRegistryFails(failure), WELL_FRAMED))).toBe(false);
     });
+  });
+});
+
+describe('poisonFrom', () => {
+  it("keeps a record's own code, and files any other permanent failure under the store's refusal", () => {
+    expect(poisonFrom(new SerdeError(SerdeErrorCode.UNDECODABLE, 'bad'), 'UNDECODABLE')).toMatchObject({ code: 'UNDECODABLE', reason: 'undecodable' });
+    const refused = poisonFrom(new Error('invalid input syntax for type uuid'), 'INVALID_ARGUMENT');
+    expect(refused).toMatchObject({ code: 'STORE_REJECTED', reason: 'store-rejected', message: 'invalid input syntax for type uuid' });
+    const own = new PoisonRecordError('PAYLOAD_MISMATCH', 'userId differs');
+    expect(poisonFrom(own, 'PAYLOAD_MISMATCH')).toBe(own);
   });
 });

@@ -1,25 +1,53 @@
-import { SerdeError } from '@evergreen/avro-serde';
+import { EvergreenError, type ErrorCode } from '@evergreen/errors';
 
-/** A record that can never be applied, however often it is retried: it goes to the dead-letter topic. */
-export class PoisonRecordError extends Error {
-  constructor(
-    readonly reason: PoisonReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+/** The codes that put the fault in the record itself (or in an operator's decision about it). */
+export type PoisonCode = Extract<
+  ErrorCode,
+  | 'MISSING_METADATA'
+  | 'INVALID_KEY'
+  | 'UNKNOWN_EVENT_TYPE'
+  | 'BAD_MAGIC_BYTE'
+  | 'TRUNCATED'
+  | 'UNDECODABLE'
+  | 'UNKNOWN_SCHEMA'
+  | 'INCOMPATIBLE_SCHEMA'
+  | 'PAYLOAD_MISMATCH'
+  | 'HANDLER_REJECTED'
+  | 'STORE_REJECTED'
+  | 'PARKED'
+  | 'RETRIES_EXHAUSTED'
+>;
+
+export const POISON_CODES: readonly PoisonCode[] = [
+  'MISSING_METADATA', 'INVALID_KEY', 'UNKNOWN_EVENT_TYPE', 'BAD_MAGIC_BYTE', 'TRUNCATED', 'UNDECODABLE', 'UNKNOWN_SCHEMA', 'INCOMPATIBLE_SCHEMA',
+  'PAYLOAD_MISMATCH', 'HANDLER_REJECTED', 'STORE_REJECTED', 'PARKED', 'RETRIES_EXHAUSTED',
+];
+
+const isPoisonCode = (code: ErrorCode): code is PoisonCode => (POISON_CODES as readonly string[]).includes(code);
+
+/**
+ * A record that can never be applied, however often it is retried: it goes to the dead-letter
+ * topic with its code as the reason (`dlq.reason`, e.g. `payload-mismatch`). A handler throws one
+ * to refuse an event; the framework throws them for what it refuses itself.
+ */
+export class PoisonRecordError extends EvergreenError {
+  declare readonly code: PoisonCode;
+
+  constructor(code: PoisonCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'PoisonRecordError';
   }
 }
 
-export type PoisonReason = 'undecodable' | 'missing-metadata' | 'unknown-event-type' | 'rejected';
-
 /**
- * Whether a decoding failure is poison: a SerdeError that says retrying cannot help (bad bytes,
- * unknown or incompatible schema). A registry that is away, or any other error, is transient.
+ * The poison a permanent failure makes of the record it happened on. A record's own code is kept
+ * (the serde's UNDECODABLE, a handler's PAYLOAD_MISMATCH); any other permanent failure happened
+ * where the record was written, so the store refused it.
  */
-export function isPoisonDecodeFailure(error: unknown): error is SerdeError {
-  return error instanceof SerdeError && !error.retriable;
+export function poisonFrom(error: unknown, code: ErrorCode): PoisonRecordError {
+  if (error instanceof PoisonRecordError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PoisonRecordError(isPoisonCode(code) ? code : 'STORE_REJECTED', message, { cause: error });
 }
 
 /**
@@ -28,6 +56,6 @@ export function isPoisonDecodeFailure(error: unknown): error is SerdeError {
  * keyed and versioned by the metadata would otherwise file the payload under the wrong entry.
  */
 export function assertStateMatchesRecord(event: { aggregateId: string; aggregateVersion: number }, idField: string, id: string, version: number): void {
-  if (id !== event.aggregateId) throw new PoisonRecordError('rejected', `payload ${idField} ${id} differs from the record key ${event.aggregateId}`);
-  if (version !== event.aggregateVersion) throw new PoisonRecordError('rejected', `payload version ${version} differs from the aggregateVersion header ${event.aggregateVersion}`);
+  if (id !== event.aggregateId) throw new PoisonRecordError('PAYLOAD_MISMATCH', `payload ${idField} ${id} differs from the record key ${event.aggregateId}`);
+  if (version !== event.aggregateVersion) throw new PoisonRecordError('PAYLOAD_MISMATCH', `payload version ${version} differs from the aggregateVersion header ${event.aggregateVersion}`);
 }

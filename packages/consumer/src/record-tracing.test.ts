@@ -89,7 +89,7 @@ describe('traceSlice', () => {
     const spans = await tracedRun(async () => {
       const traced = traceSlice(origin, [record(1, `00-${TRACE}-${PRODUCER}-01`), record(2, `00-${TRACE}-${PRODUCER}-01`)], Date.now(), () => false)!;
       await expect(traced.apply([1], undefined, async () => Promise.reject(new Error('redis away')))).rejects.toThrow('redis away');
-      traced.outcome(0, 'dead_lettered', undefined, new PoisonRecordError('undecodable', 'not Avro'));
+      traced.outcome(0, 'dead_lettered', undefined, new PoisonRecordError('UNDECODABLE', 'not Avro'));
       traced.end(new Error('stopping'));
       traced.end();
     });

@@ -8,11 +8,12 @@ const TOPIC = 'evergreen.user';
 describe('StuckTracker', () => {
   it('times a partition from its first failed attempt at the same records, through every retry, and names it past the limit', () => {
     const stuck = new StuckTracker();
-    stuck.failed(TOPIC, 3, '120', 'apply', new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), 1_000);
-    stuck.failed(TOPIC, 3, '120', 'apply', new Error('WRONGTYPE again'), 30_000);
+    stuck.failed(TOPIC, 3, '120', 'apply', new TypeError('op is not a function'), 1_000);
+    // A Redis that went away meanwhile: named by its code and dependency, never by its text (it may quote a host).
+    stuck.failed(TOPIC, 3, '120', 'apply', Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:6379 (user evergreen:secret)'), { code: 'ECONNREFUSED' }), 30_000);
 
     expect(stuck.problems(60_000, 50_000)).toEqual([]);
-    expect(stuck.problems(60_000, 62_000)).toEqual([`${TOPIC}/3 has been retrying from offset 120 for 61 s (apply: WRONGTYPE again)`]);
+    expect(stuck.problems(60_000, 62_000)).toEqual([`${TOPIC}/3 has been retrying from offset 120 for 61 s (apply: dependency-unavailable)`]);
   });
 
   it('starts the clock again for other records of the partition, and stops it when they pass', () => {
@@ -39,11 +40,11 @@ describe('StuckTracker', () => {
 });
 
 describe('evergreen_consumer_stuck_seconds', () => {
-  it('says how long each retrying partition has been stuck, computed when scraped', async () => {
+  it('says how long each retrying partition has been stuck, on which record of which group, computed when scraped', async () => {
     const registry = new Registry();
     const metrics = new ConsumerMetrics(registry);
     const stuck = new StuckTracker();
-    metrics.watchStuck('cache-populator', () => stuck.snapshot());
+    metrics.watchStuck('cache-populator', 'evergreen-cache-populator', () => stuck.snapshot());
     stuck.failed(TOPIC, 4, '77', 'apply', new Error('WRONGTYPE'), Date.now() - 90_000);
 
     const text = await registry.metrics();
@@ -52,6 +53,9 @@ describe('evergreen_consumer_stuck_seconds', () => {
     expect(line).toContain('consumer="cache-populator"');
     expect(line).toContain(`topic="${TOPIC}"`);
     expect(line).toContain('partition="4"');
+    // What a park needs: the group and the record's offset.
+    expect(line).toContain('group="evergreen-cache-populator"');
+    expect(line).toContain('offset="77"');
     expect(Number(line?.split(' ').pop())).toBeGreaterThanOrEqual(90);
 
     stuck.recovered(TOPIC, 4);

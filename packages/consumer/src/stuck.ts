@@ -1,3 +1,5 @@
+import { classify, reasonOf } from '@evergreen/errors';
+
 /** A partition retrying the same records: since when, from which offset, at which step, and why. */
 export interface StuckPartition {
   topic: string;
@@ -7,7 +9,11 @@ export interface StuckPartition {
   /** The first offset of the records being retried. */
   offset: string;
   step: string;
-  /** The last failure's message. */
+  /**
+   * The last failure as a client may read it: its code, and the dependency it names (e.g.
+   * `dependency-unavailable (redis)`), never its text, which may quote a host or a connection
+   * string; the text is in the log line of each retry.
+   */
   error: string;
 }
 
@@ -28,7 +34,8 @@ export class StuckTracker {
   /** An attempt at the records from `offset` failed; the clock starts at the first failure and runs until they pass. */
   failed(topic: string, partition: number, offset: string, step: string, error: unknown, nowMs = Date.now()): void {
     const key = keyOf(topic, partition);
-    const message = error instanceof Error ? error.message : String(error);
+    const { code, dependency } = classify(error);
+    const message = dependency === undefined ? reasonOf(code) : `${reasonOf(code)} (${dependency})`;
     const current = this.retrying.get(key);
     if (current && current.offset === offset) {
       this.retrying.set(key, { ...current, step, error: message });

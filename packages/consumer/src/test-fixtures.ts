@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEventCatalog, defineAggregate, payload, tombstone, type EventCatalog } from '@evergreen/event-catalog';
+import { createEventCatalog, defineAggregate, payload, tombstone, uuidKey, type EventCatalog } from '@evergreen/event-catalog';
 import { findRepoRoot } from '@evergreen/platform';
 import { SAMPLE_USER } from './testing.ts';
 
@@ -10,6 +10,8 @@ import { SAMPLE_USER } from './testing.ts';
 export const sampleUserAggregate = defineAggregate({
   type: 'user',
   events: { UserRegistered: payload<typeof SAMPLE_USER>(), UserProfileUpdated: payload<typeof SAMPLE_USER & { updatedAt: number }>(), UserDeleted: tombstone() },
+  key: uuidKey,
+  state: { idField: 'userId', versionField: 'version' },
 });
 
 export const sampleCatalog: EventCatalog = createEventCatalog([sampleUserAggregate], (aggregateType, eventType) => {

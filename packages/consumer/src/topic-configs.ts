@@ -5,7 +5,7 @@ import { RETENTION_CONFIG_NAMES, topicRetentionOf, type TopicRetention } from '.
 const TOPIC = kafkajs.ConfigResourceTypes.TOPIC;
 
 /** The cleanup settings of each topic, as the broker applies them (its defaults included). */
-export async function describeRetention(admin: Admin, topics: readonly string[]): Promise<TopicRetention[]> {
+export async function describeRetention(admin: Pick<Admin, 'describeConfigs'>, topics: readonly string[]): Promise<TopicRetention[]> {
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((name) => ({ type: TOPIC, name, configNames: [...RETENTION_CONFIG_NAMES] })),

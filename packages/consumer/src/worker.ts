@@ -3,6 +3,7 @@ import { createLogger, exitOnFatalErrors, FATAL_EXIT_CODE, loadStackConfig, proc
 import type { Registry } from 'prom-client';
 import type { ProjectionConsumer } from './consumer.ts';
 import { consumerHealth, watchLiveness, type ConsumerHealth } from './health.ts';
+import type { RetryOptions } from './retry-policy.ts';
 import { DEFAULT_STUCK_AFTER_MS } from './stuck.ts';
 
 /** What serves a worker's HTTP: by default the ops server (/health, /ready, /metrics). */
@@ -43,7 +44,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const { consumer, logger } = options;
   // No record or request before the tracer provider is in place (a malformed OTEL_* fails here).
   await tracingStarted;
-  const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const consumerOnly = consumerHealth(consumer, options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS, logger);
   const health: ConsumerHealth = {
     notLiveBecause: consumerOnly.notLiveBecause,
     notReadyBecause: async () => (await options.notReadyBecause?.()) ?? consumerOnly.notReadyBecause(),
@@ -96,6 +97,8 @@ export interface WorkerContext {
   /** With Node's default metrics; the consumer's join them. */
   registry: Registry;
   serde: AvroSerde;
+  /** The consumers' retry settings from the stack's (EVERGREEN_CONSUMER_RETRY_BUDGET_MS). */
+  retry: Partial<RetryOptions>;
 }
 
 /**
@@ -108,5 +111,5 @@ export function workerContext(name: string): WorkerContext {
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
   tracingStarted = startTracing({ serviceName: name, logger });
-  return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl) };
+  return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl), retry: { unknownErrorBudgetMs: config.consumers.retryBudgetMs } };
 }

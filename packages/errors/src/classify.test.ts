@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseError } from 'pg-protocol';
 import { ReplyError } from 'ioredis';
 import { KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from 'kafkajs';
-import { classify, describeError, ERROR_CODES, EvergreenError, exitCodeOf, httpStatusOf, reasonOf, codeOfReason, toEvergreenError, EXIT } from './index.ts';
+import { classify, describeError, ERROR_CODES, EvergreenError, exitCodeOf, httpStatusOf, publicReason, reasonOf, codeOfReason, toEvergreenError, EXIT } from './index.ts';
 
 function pgError(sqlState: string): DatabaseError {
   const error = new DatabaseError('refused', 0, 'error');
@@ -129,5 +129,18 @@ describe('the surfaces', () => {
     expect(exitCodeOf(new EvergreenError('CONFLICT', 'not there'))).toBe(EXIT.REFUSED);
     expect(exitCodeOf(errno('ECONNREFUSED'))).toBe(EXIT.UNAVAILABLE);
     expect(exitCodeOf(new Error('bug'))).toBe(EXIT.FAILED);
+  });
+
+  it('tells a client which dependency and its state, never the error text', () => {
+    const refused = new Error('connect ECONNREFUSED 10.1.2.3:5432', { cause: errno('ECONNREFUSED') });
+    expect(publicReason('postgres', refused)).toBe('postgres: unavailable');
+    expect(publicReason('registry', new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe('registry: timeout');
+    expect(publicReason('postgres', pgError('40P01'))).toBe('postgres: busy');
+    const password = pgError('28P01');
+    password.message = 'password authentication failed for user "evergreen" (postgres://evergreen:s3cret@db:5432/evergreen)';
+    expect(publicReason('postgres', password)).toBe('postgres: misconfigured');
+    expect(publicReason('connect', new Error('SELECT * FROM secrets; at Object.<anonymous> (/srv/app.js:1:1)'))).toBe('connect: failed');
+    // What the error says it came from wins over what the caller guessed.
+    expect(publicReason('kafka', new Error('verify failed', { cause: pgError('57P01') }))).toBe('postgres: unavailable');
   });
 });

@@ -52,6 +52,12 @@ const CODES = {
   /** The request is valid but the state does not allow it now (e.g. a group that is not at that offset). */
   CONFLICT: 'permanent',
   PRECONDITION_FAILED: 'permanent',
+  // Installing.
+  /**
+   * A download that does not match the checksum its repository publishes (or one pinned for it), or
+   * for which none is published or pinned: refused before it is unpacked.
+   */
+  UNVERIFIED_DOWNLOAD: 'permanent',
   // Dependencies.
   /** Connection refused, reset or closed; a server starting, stopping, out of connections. */
   DEPENDENCY_UNAVAILABLE: 'transient',

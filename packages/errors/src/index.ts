@@ -4,5 +4,5 @@ export { describeError, EvergreenError, isEvergreenError } from './evergreen-err
 export type { EvergreenErrorOptions } from './evergreen-error.ts';
 export { classify, toEvergreenError } from './classify.ts';
 export type { Classification, ClassifyContext } from './classify.ts';
-export { EXIT, exitCodeOf, httpStatusOf } from './surfaces.ts';
-export type { ExitCode } from './surfaces.ts';
+export { DEPENDENCY_STATES, dependencyStateOf, EXIT, exitCodeOf, httpStatusOf, publicReason } from './surfaces.ts';
+export type { DependencyState, ExitCode } from './surfaces.ts';

@@ -24,6 +24,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
+  UNVERIFIED_DOWNLOAD: 500,
   DEPENDENCY_UNAVAILABLE: 503,
   TIMEOUT: 503,
   CONTENTION: 503,
@@ -50,4 +51,35 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (code === 'CONFLICT' || code === 'NOT_FOUND' || code === 'PRECONDITION_FAILED') return EXIT.REFUSED;
   if (disposition === 'transient') return EXIT.UNAVAILABLE;
   return EXIT.FAILED;
+}
+
+/**
+ * What a client is told of a dependency that failed: its state, from the error's code. The error's
+ * own text (host names, connection strings, SQL, a stack) is for the log only.
+ */
+export type DependencyState = 'unavailable' | 'timeout' | 'busy' | 'misconfigured' | 'failed';
+
+export const DEPENDENCY_STATES: readonly DependencyState[] = ['unavailable', 'timeout', 'busy', 'misconfigured', 'failed'];
+
+const DEPENDENCY_STATE: Partial<Record<ErrorCode, DependencyState>> = {
+  DEPENDENCY_UNAVAILABLE: 'unavailable',
+  TIMEOUT: 'timeout',
+  CONTENTION: 'busy',
+  MISCONFIGURED: 'misconfigured',
+};
+
+export function dependencyStateOf(error: unknown): DependencyState {
+  return DEPENDENCY_STATE[classify(error).code] ?? 'failed';
+}
+
+/**
+ * A dependency's failure as an HTTP body may carry it: `<dependency>: <state>`, e.g.
+ * "postgres: unavailable" (the states: docs/operations.md#what-clients-are-told-of-a-failure).
+ * The dependency is the one the error names when classify recognises it (a pg error in a verify
+ * that also reads Redis), else the one the caller called. Stable whatever the error said; log the
+ * error itself beside it.
+ */
+export function publicReason(dependency: string, error: unknown): string {
+  const { code, dependency: named } = classify(error);
+  return `${named ?? dependency}: ${DEPENDENCY_STATE[code] ?? 'failed'}`;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AvroSerde } from '@evergreen/avro-serde';
-import type { AnyAggregate, EventCatalog, EventTypeOf, PayloadOf } from '@evergreen/event-catalog';
+import { EvergreenError } from '@evergreen/errors';
+import { hasEventType, type AnyAggregate, type EventCatalog, type EventTypeOf, type PayloadOf } from '@evergreen/event-catalog';
 import { activeTraceparent, aggregateTopic, contextOf, inSpan, messagingAttributes, readMigrations, SpanKind, type Migration, type StackConfig } from '@evergreen/platform';
 
 /** The part of a pg Client / PoolClient the outbox needs: the caller's open transaction. */
@@ -55,6 +56,7 @@ export interface Outbox {
  * for a tombstone event (which the relay turns into a Kafka tombstone for the aggregate's key).
  */
 async function encodePayload(options: OutboxOptions, event: OutboxEvent): Promise<{ topic: string; payload: Buffer | null }> {
+  assertReadable(options.catalog.aggregate(event.aggregateType), event);
   const tombstone = options.catalog.isTombstone(event.aggregateType, event.eventType);
   if (tombstone !== (event.data === null)) {
     throw new Error(
@@ -66,6 +68,18 @@ async function encodePayload(options: OutboxOptions, event: OutboxEvent): Promis
   if (event.data === null) return { topic: aggregateTopic(options.config, event.aggregateType), payload: null };
   const schema = options.catalog.topicSchema(options.config, event.aggregateType, event.eventType);
   return { topic: schema.topic, payload: await options.serde.encode(schema, event.data) };
+}
+
+/**
+ * Refuses, before anything is written, an event every consumer would dead-letter: an event type the
+ * aggregate does not declare, an id its key format refuses, a version that is not a positive integer.
+ */
+function assertReadable(aggregate: AnyAggregate, event: OutboxEvent): void {
+  if (!hasEventType(aggregate, event.eventType)) throw new EvergreenError('INVALID_VALUE', `aggregate ${aggregate.type} has no event type ${event.eventType}`, { field: 'eventType' });
+  if (!aggregate.key.test(event.aggregateId)) throw new EvergreenError('INVALID_VALUE', `aggregate id ${JSON.stringify(event.aggregateId.slice(0, 64))} is not ${aggregate.key.description}`, { field: 'aggregateId' });
+  if (!Number.isSafeInteger(event.aggregateVersion) || event.aggregateVersion < 1) {
+    throw new EvergreenError('INVALID_VALUE', `aggregate version ${event.aggregateVersion} is not a positive integer`, { field: 'aggregateVersion' });
+  }
 }
 
 /** The fields of one event besides its aggregate and type; `data` is checked against the event's payload type. */

@@ -1,6 +1,6 @@
 export { parseEnvFile, findRepoRoot, loadStackEnv } from './config/env-file.ts';
 export { renderTemplate } from './config/render-template.ts';
-export { loadStackConfig, aggregateTopic, outboxRelays, instancePort, ConfigError, APPEND_FSYNC_POLICIES } from './config/stack-config.ts';
+export { loadStackConfig, aggregateTopic, outboxRelays, instancePort, ConfigError, APPEND_FSYNC_POLICIES, hostList } from './config/stack-config.ts';
 export type { OutboxRelay, StackConfig, PostgresSettings, RedisSettings, AppendFsync, PinnedVersions, HostPort, KafkaNode } from './config/stack-config.ts';
 export { pollUntil, DeadlineExceededError } from './wait/poll-until.ts';
 export type { PollOptions } from './wait/poll-until.ts';

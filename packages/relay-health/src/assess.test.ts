@@ -10,7 +10,8 @@ function health(overrides: Partial<RelayHealth> = {}): RelayHealth {
   return { checkedAt: new Date(), connector: running, slot: activeSlot, heartbeat: { kind: 'found', beatAt: new Date(), ageSeconds: 3 }, ...overrides };
 }
 
-const now = { slotDownForMs: 0, slotGraceMs: 0 };
+const now = { slotDownForMs: 0, slotGraceMs: 0, detail: 'full' } as const;
+const forClients = { ...now, detail: 'public' } as const;
 
 describe('connectorIsUp', () => {
   it('is true only when the connector and every task are RUNNING', () => {
@@ -20,7 +21,7 @@ describe('connectorIsUp', () => {
     // Just created, or stopped: no task reads the WAL.
     expect(connectorIsUp({ ...running, tasks: [] })).toBe(false);
     expect(connectorIsUp({ kind: 'missing', name: 'evergreen-outbox' })).toBe(false);
-    expect(connectorIsUp({ kind: 'unreadable', name: 'evergreen-outbox', error: 'refused' })).toBe(false);
+    expect(connectorIsUp({ kind: 'unreadable', name: 'evergreen-outbox', error: 'refused', reason: 'connect: unavailable' })).toBe(false);
   });
 });
 
@@ -40,17 +41,31 @@ describe('relayProblems', () => {
     expect(failed).not.toContain('io.debezium');
 
     expect(relayProblems(health({ connector: { kind: 'missing', name: 'evergreen-outbox' } }), now)[0]).toContain('connector evergreen-outbox is not registered');
-    expect(relayProblems(health({ connector: { kind: 'unreadable', name: 'evergreen-outbox', error: 'ECONNREFUSED' } }), now)[0]).toContain('cannot read connector evergreen-outbox from Kafka Connect: ECONNREFUSED');
+    expect(relayProblems(health({ connector: { kind: 'unreadable', name: 'evergreen-outbox', error: 'ECONNREFUSED', reason: 'connect: unavailable' } }), now)[0]).toContain('cannot read connector evergreen-outbox from Kafka Connect: ECONNREFUSED');
+  });
+
+  it('tells a client the states and no error text or trace when asked for the public detail', () => {
+    const unreadable = health({
+      connector: { kind: 'unreadable', name: 'evergreen-outbox', error: 'http://connect.internal:8083: fetch failed (connect ECONNREFUSED 10.0.0.9:8083)', reason: 'connect: unavailable' },
+      slot: { kind: 'unreadable', name: 'evergreen_outbox', error: 'password authentication failed for user "evergreen"', reason: 'postgres: misconfigured' },
+    });
+    expect(relayProblems(unreadable, forClients)).toEqual([
+      'cannot read connector evergreen-outbox from Kafka Connect: connect: unavailable',
+      'cannot read replication slot evergreen_outbox from PostgreSQL: postgres: misconfigured',
+    ]);
+    const failed = health({ connector: { ...running, tasks: [{ id: 0, state: 'FAILED', trace: 'org.postgresql.util.PSQLException: FATAL: password authentication failed for user "evergreen"\n\tat org.postgresql…' }] } });
+    const [problem] = relayProblems(failed, forClients);
+    expect(problem).toBe('connector evergreen-outbox is RUNNING (task 0 FAILED): the relay is not reading the WAL');
   });
 
   it('lets a slot be inactive or missing for the grace, then reports it', () => {
     const inactive = health({ slot: { ...activeSlot, active: false, activePid: null } });
-    expect(relayProblems(inactive, { slotDownForMs: 59_000, slotGraceMs: 60_000 })).toEqual([]);
-    expect(relayProblems(inactive, { slotDownForMs: 61_000, slotGraceMs: 60_000 })).toEqual([expect.stringContaining('replication slot evergreen_outbox is inactive (for 61 s)')]);
+    expect(relayProblems(inactive, { slotDownForMs: 59_000, slotGraceMs: 60_000, detail: 'full' })).toEqual([]);
+    expect(relayProblems(inactive, { slotDownForMs: 61_000, slotGraceMs: 60_000, detail: 'full' })).toEqual([expect.stringContaining('replication slot evergreen_outbox is inactive (for 61 s)')]);
 
     const missing = health({ slot: { kind: 'missing', name: 'evergreen_outbox' } });
-    expect(relayProblems(missing, { slotDownForMs: 1_000, slotGraceMs: 60_000 })).toEqual([]);
-    expect(relayProblems(missing, { slotDownForMs: 60_000, slotGraceMs: 60_000 })).toEqual([expect.stringContaining('replication slot evergreen_outbox does not exist')]);
+    expect(relayProblems(missing, { slotDownForMs: 1_000, slotGraceMs: 60_000, detail: 'full' })).toEqual([]);
+    expect(relayProblems(missing, { slotDownForMs: 60_000, slotGraceMs: 60_000, detail: 'full' })).toEqual([expect.stringContaining('replication slot evergreen_outbox does not exist')]);
   });
 
   it('reports an unreserved slot before it is lost, and a lost one with the way back', () => {
@@ -66,7 +81,7 @@ describe('relayProblems', () => {
   });
 
   it('reports a database it cannot read, and does not fail readiness on an old heartbeat alone', () => {
-    expect(relayProblems(health({ slot: { kind: 'unreadable', name: 'evergreen_outbox', error: 'timeout' } }), now)).toEqual([expect.stringContaining('cannot read replication slot evergreen_outbox from PostgreSQL: timeout')]);
+    expect(relayProblems(health({ slot: { kind: 'unreadable', name: 'evergreen_outbox', error: 'timeout', reason: 'postgres: timeout' } }), now)).toEqual([expect.stringContaining('cannot read replication slot evergreen_outbox from PostgreSQL: timeout')]);
     expect(relayProblems(health({ heartbeat: { kind: 'found', beatAt: new Date(0), ageSeconds: 3_600 } }), now)).toEqual([]);
   });
 });
@@ -76,14 +91,14 @@ describe('slotIsDown', () => {
     expect(slotIsDown(activeSlot)).toBe(false);
     expect(slotIsDown({ ...activeSlot, active: false })).toBe(true);
     expect(slotIsDown({ kind: 'missing', name: 'evergreen_outbox' })).toBe(true);
-    expect(slotIsDown({ kind: 'unreadable', name: 'evergreen_outbox', error: 'x' })).toBe(false);
+    expect(slotIsDown({ kind: 'unreadable', name: 'evergreen_outbox', error: 'x', reason: 'postgres: failed' })).toBe(false);
   });
 });
 
 describe('describeRelay', () => {
   it("puts the connector's state, the slot's lag and wal_status and the heartbeat's age on one line", () => {
     expect(describeRelay(health())).toBe('connector evergreen-outbox RUNNING (task 0 RUNNING); slot evergreen_outbox active, lag 824 B, retains 4.4 KiB, wal_status reserved, 4.0 GiB before invalidation; heartbeat 3 s ago');
-    expect(describeRelay(health({ connector: { kind: 'missing', name: 'x' }, slot: { kind: 'unreadable', name: 'y', error: 'e' }, heartbeat: { kind: 'missing', why: 'no heartbeat written yet' } }))).toBe(
+    expect(describeRelay(health({ connector: { kind: 'missing', name: 'x' }, slot: { kind: 'unreadable', name: 'y', error: 'e', reason: 'postgres: failed' }, heartbeat: { kind: 'missing', why: 'no heartbeat written yet' } }))).toBe(
       'connector x MISSING; slot y unreadable; heartbeat none (no heartbeat written yet)',
     );
   });

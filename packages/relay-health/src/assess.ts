@@ -40,6 +40,12 @@ export interface AssessOptions {
   slotDownForMs: number;
   /** How long it may be before that is a problem; 0 for a one-off check. */
   slotGraceMs: number;
+  /**
+   * `full` for a log or the command line: what a reading failed with, the first line of a failed
+   * task's trace. `public` for an HTTP body: which dependency and its state instead of the error
+   * (its text names hosts and holds Java's exceptions), and no trace.
+   */
+  detail: 'full' | 'public';
 }
 
 /**
@@ -50,17 +56,19 @@ export interface AssessOptions {
 export function relayProblems(health: RelayHealth, options: AssessOptions): string[] {
   const problems: string[] = [];
   const { connector, slot } = health;
+  const full = options.detail === 'full';
 
   switch (connector.kind) {
     case 'unreadable':
-      problems.push(`cannot read connector ${connector.name} from Kafka Connect: ${connector.error}`);
+      problems.push(`cannot read connector ${connector.name} from Kafka Connect: ${full ? connector.error : connector.reason}`);
       break;
     case 'missing':
       problems.push(`connector ${connector.name} is not registered in Kafka Connect (npm run connect:apply): nothing reads the WAL`);
       break;
     case 'found':
       if (!connectorIsUp(connector)) {
-        const failed = [connector.state === 'FAILED' ? firstLine(connector.trace) : '', ...connector.tasks.filter((task) => task.state === 'FAILED').map((task) => `task ${task.id}: ${firstLine(task.trace)}`)].filter(Boolean);
+        const traces = [connector.state === 'FAILED' ? firstLine(connector.trace) : '', ...connector.tasks.filter((task) => task.state === 'FAILED').map((task) => `task ${task.id}: ${firstLine(task.trace)}`)];
+        const failed = full ? traces.filter(Boolean) : [];
         problems.push(`connector ${connector.name} is ${connector.state} (${tasksOf(connector)}): the relay is not reading the WAL${failed.length > 0 ? `; ${failed.join('; ')}` : ''}`);
       }
       break;
@@ -70,7 +78,7 @@ export function relayProblems(health: RelayHealth, options: AssessOptions): stri
   const pastGrace = options.slotDownForMs >= options.slotGraceMs;
   switch (slot.kind) {
     case 'unreadable':
-      problems.push(`cannot read replication slot ${slot.name} from PostgreSQL: ${slot.error}`);
+      problems.push(`cannot read replication slot ${slot.name} from PostgreSQL: ${full ? slot.error : slot.reason}`);
       break;
     case 'missing':
       if (pastGrace) problems.push(`replication slot ${slot.name} does not exist${downFor}: a connector that creates it anew starts at the current WAL, and every event written before that is not relayed`);

@@ -55,6 +55,7 @@ describe('readConnector', () => {
     const reading = await readConnector(target(hanging), 200);
     expect(reading).toMatchObject({ kind: 'unreadable', name: 'evergreen-outbox' });
     expect(reading.kind === 'unreadable' && reading.error).toContain('no answer within 200 ms');
+    expect(reading).toMatchObject({ reason: 'connect: timeout' });
   });
 });
 
@@ -78,7 +79,7 @@ describe('readSlot', () => {
     const lost = await readSlot(fakeDb([{ database: 'evergreen', active: false, active_pid: null, wal_status: 'lost', lag_bytes: '120', retained_bytes: null, safe_wal_size: null }]), 'evergreen_outbox');
     expect(lost).toMatchObject({ kind: 'found', walStatus: 'lost', retainedWalBytes: null, safeWalSizeBytes: null });
     expect(await readSlot(fakeDb([]), 'evergreen_outbox')).toEqual({ kind: 'missing', name: 'evergreen_outbox' });
-    expect(await readSlot(fakeDb(new Error('Connection terminated')), 'evergreen_outbox')).toEqual({ kind: 'unreadable', name: 'evergreen_outbox', error: 'Connection terminated' });
+    expect(await readSlot(fakeDb(new Error('Connection terminated')), 'evergreen_outbox')).toEqual({ kind: 'unreadable', name: 'evergreen_outbox', error: 'Connection terminated', reason: 'postgres: unavailable' });
   });
 });
 
@@ -89,6 +90,6 @@ describe('readHeartbeat', () => {
     expect(await readHeartbeat(fakeDb([]))).toMatchObject({ kind: 'missing' });
     const noTable = Object.assign(new Error('relation "debezium_heartbeat" does not exist'), { code: '42P01' });
     expect(await readHeartbeat(fakeDb(noTable))).toMatchObject({ kind: 'missing', why: expect.stringContaining('db:migrate') });
-    expect(await readHeartbeat(fakeDb(new Error('timeout')))).toEqual({ kind: 'unreadable', error: 'timeout' });
+    expect(await readHeartbeat(fakeDb(new Error('timeout')))).toEqual({ kind: 'unreadable', error: 'timeout', reason: 'postgres: failed' });
   });
 });

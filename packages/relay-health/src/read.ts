@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { connectorStatus } from '@evergreen/connect-config';
+import { EvergreenError, publicReason } from '@evergreen/errors';
 import type { StackConfig } from '@evergreen/platform';
 
 /** pg_replication_slots.wal_status: how safe the WAL the slot still needs is (PostgreSQL 13+). */
@@ -27,7 +28,13 @@ export interface TaskReading {
 export type ConnectorReading =
   | { kind: 'found'; name: string; state: string; trace?: string; tasks: TaskReading[] }
   | { kind: 'missing'; name: string }
-  | { kind: 'unreadable'; name: string; error: string };
+  | Unreadable<{ name: string }>;
+
+/**
+ * A reading that failed: `error`, the whole message, for logs and the command line; `reason`, which
+ * dependency and its state ("connect: timeout"), for an HTTP body (publicReason).
+ */
+export type Unreadable<T extends object = object> = T & { kind: 'unreadable'; error: string; reason: string };
 
 /** The connector's row of pg_replication_slots. Byte counts are null where PostgreSQL has none (a lost slot). */
 export type SlotReading =
@@ -48,13 +55,13 @@ export type SlotReading =
       safeWalSizeBytes: number | null;
     }
   | { kind: 'missing'; name: string }
-  | { kind: 'unreadable'; name: string; error: string };
+  | Unreadable<{ name: string }>;
 
 /** The connector's heartbeat row (debezium_heartbeat, written every heartbeat.interval.ms by the task). */
 export type HeartbeatReading =
   | { kind: 'found'; beatAt: Date; ageSeconds: number }
   | { kind: 'missing'; why: string }
-  | { kind: 'unreadable'; error: string };
+  | Unreadable;
 
 /** One reading of the whole relay. */
 export interface RelayHealth {
@@ -89,7 +96,7 @@ function messageOf(error: unknown): string {
 async function within<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new EvergreenError('TIMEOUT', `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -111,7 +118,7 @@ export async function readConnector(target: RelayTarget, timeoutMs = 5_000): Pro
       tasks: status.tasks.map((task) => ({ id: task.id, state: task.state, ...(task.trace === undefined ? {} : { trace: task.trace }) })),
     };
   } catch (error) {
-    return { kind: 'unreadable', name, error: `${target.connectUrl}: ${messageOf(error)}` };
+    return { kind: 'unreadable', name, error: `${target.connectUrl}: ${messageOf(error)}`, reason: publicReason('connect', error) };
   }
 }
 
@@ -154,7 +161,7 @@ export async function readSlot(db: Queryable, slotName: string): Promise<SlotRea
       safeWalSizeBytes: bytes(row.safe_wal_size),
     };
   } catch (error) {
-    return { kind: 'unreadable', name: slotName, error: messageOf(error) };
+    return { kind: 'unreadable', name: slotName, error: messageOf(error), reason: publicReason('postgres', error) };
   }
 }
 
@@ -171,7 +178,7 @@ export async function readHeartbeat(db: Queryable): Promise<HeartbeatReading> {
     return { kind: 'found', beatAt: row.beat_at, ageSeconds: Math.max(0, row.age_seconds) };
   } catch (error) {
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { kind: 'missing', why: 'no debezium_heartbeat table (npm run db:migrate)' };
-    return { kind: 'unreadable', error: messageOf(error) };
+    return { kind: 'unreadable', error: messageOf(error), reason: publicReason('postgres', error) };
   }
 }
 

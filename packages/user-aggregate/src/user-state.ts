@@ -22,10 +22,15 @@ interface DeletionRow {
   version: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Canonical text only, as PostgreSQL writes a uuid and the user aggregate's key format requires:
+// an upper-case spelling in a read model is an entry no user's event can ever address.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Ids a uuid column could hold; anything else names no user (and would make the query fail). */
-export const possibleUserIds = (ids: readonly string[]) => ids.filter((id) => UUID.test(id));
+/** Whether an id is one a user can have; anything else names no user (and would make a query on the uuid column fail). */
+export const isPossibleUserId = (id: string): boolean => UUID.test(id);
+
+/** Ids a uuid column could hold, in the user aggregate's spelling. */
+export const possibleUserIds = (ids: readonly string[]) => ids.filter(isPossibleUserId);
 
 function collect(live: UserRow[], deleted: DeletionRow[]): Map<string, UserState> {
   const states = new Map<string, UserState>();

@@ -6,7 +6,7 @@ import { userAggregate } from '@evergreen/schemas';
 import { activityLogNamespace } from '@evergreen/user-read-model';
 import { activityLogGenerations, createGenerationalActivityLog } from './activity-log.ts';
 
-const { config, logger, registry, serde } = workerContext('activity-log');
+const { config, logger, registry, serde, retry } = workerContext('activity-log');
 const pool = createPool(config.postgres, { max: 4 }, logger);
 
 // The activity log checks itself against PostgreSQL and exports the drift it finds.
@@ -34,6 +34,7 @@ await runWorker({
     serde,
     logger,
     registry,
+    retry,
   }),
   logger,
   registry,

@@ -5,7 +5,7 @@ import { createPool, createRedis } from '@evergreen/platform';
 import { userAggregate } from '@evergreen/schemas';
 import { createGenerationalCachePopulator } from './cache-populator.ts';
 
-const { config, logger, registry, serde } = workerContext('cache-populator');
+const { config, logger, registry, serde, retry } = workerContext('cache-populator');
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
 const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
@@ -19,6 +19,7 @@ const consumer = createGenerationalCachePopulator({
   serde,
   logger,
   registry,
+  retry,
 });
 
 // The cache checks itself against PostgreSQL (read only) and exports the drift it finds.

@@ -1,14 +1,14 @@
-import { assertStateMatchesRecord, type AggregateHandlers, type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
+import { type AggregateHandlers, type ConsumedEvent, type Handler, type VersionedOperation } from '@evergreen/consumer';
 import type { UserAggregate, UserProfileUpdated, UserRegistered, UserSnapshot } from '@evergreen/schemas';
 import { entryFields, userKeyspace, type UserCacheNamespace } from '@evergreen/user-read-model';
 
 /** What every user state event carries; UserProfileUpdated and UserSnapshot also say when it last changed. */
 type UserState = UserRegistered | UserProfileUpdated | UserSnapshot;
 
-// Every state event carries the whole user, so each one alone rewrites the entry.
+// Every state event carries the whole user, so each one alone rewrites the entry. The framework
+// refused a payload whose userId or version disagrees with the record (the aggregate's state fields).
 const upsertUser = (keyspace: UserCacheNamespace): Handler<VersionedOperation, UserState> => (event: ConsumedEvent<UserState>) => {
   const user = event.payload;
-  assertStateMatchesRecord(event, 'userId', user.userId, user.version);
   // A registration was last changed when it happened.
   const updatedAt = 'updatedAt' in user ? user.updatedAt : user.registeredAt;
   const fields = entryFields({ id: user.userId, email: user.email, name: user.name, avatarUrl: user.avatarUrl, version: user.version, registeredAt: user.registeredAt, updatedAt, eventId: event.eventId });

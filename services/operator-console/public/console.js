@@ -184,7 +184,37 @@ async function loadConsumers() {
       ),
     ),
   );
+  fill(
+    body('#stuck'),
+    view.stuck.length === 0
+      ? [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'no partition is retrying a record'))]
+      : view.stuck.map((entry) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, entry.consumer),
+            el('td', {}, entry.group),
+            el('td', {}, `${entry.topic}:${entry.partition}:${entry.offset}`),
+            el('td', { class: 'bad-text' }, seconds(entry.seconds)),
+            el('td', {}, el('button', { type: 'button', class: 'park', 'data-record': `${entry.topic}:${entry.partition}:${entry.offset}`, onclick: () => void park(entry) }, 'Park')),
+          ),
+        ),
+  );
   document.querySelector('#consumers-unreachable').textContent = view.unreachable.map((entry) => `✘ ${entry.service}: ${entry.error}`).join('; ');
+}
+
+/** Moves the record aside, as `npm run dlq -- park` does: to its dead-letter topic, reason parked. */
+async function park(entry) {
+  const record = `${entry.topic}:${entry.partition}:${entry.offset}`;
+  if (!confirm(`Move ${record} to the dead-letter topic (reason parked) so that ${entry.group} goes on? Replay it once its cause is fixed.`)) return;
+  setStatus('#park-result', true, `parking ${record} for ${entry.group}…`);
+  try {
+    const answer = await act('/api/consumers/park', { group: entry.group, topic: entry.topic, partition: entry.partition, offset: entry.offset });
+    setStatus('#park-result', true, `parked ${record} for ${answer.group}: it is in the dead-letter topic (committed offset ${answer.committed})`);
+  } catch (error) {
+    setStatus('#park-result', false, `${record}: ${error.message}`);
+  }
+  void loadConsumers().catch((error) => setStatus('#park-result', false, error.message));
 }
 
 function payloadOf(letter) {

@@ -37,27 +37,6 @@ export function crossSiteBecause(request: Pick<FastifyRequest, 'headers' | 'prot
   return undefined;
 }
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** The host name of a Host header, without its port. */
-const hostNameOf = (host: string): string => (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? host)).toLowerCase();
-
-/**
- * An onRequest hook for a console bound to loopback: refuses (421) a request whose Host is not a
- * loopback name. A foreign site can point its own name at 127.0.0.1 (DNS rebinding) and read what
- * the page reads; it cannot make the browser send a Host header of 127.0.0.1 or localhost.
- */
-export function loopbackHostGuard() {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const host = request.headers.host ?? '';
-    if (LOOPBACK_NAMES.has(hostNameOf(host))) return;
-    sendProblem(reply, problem(421, 'misdirected-request', 'Misdirected request', `this console listens on loopback and answers only to 127.0.0.1 or localhost, not to Host ${host || '(none)'}`));
-  };
-}
-
-/** Whether the console listens on loopback only (where loopbackHostGuard applies). */
-export const isLoopback = (bindHost: string): boolean => LOOPBACK_NAMES.has(hostNameOf(bindHost)) || bindHost.startsWith('127.');
-
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
+import { publicReason } from '@evergreen/errors';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
 import type { Logger } from '@evergreen/platform';
-import { actionGuard, isLoopback, loopbackHostGuard } from './action-guard.ts';
+import { actionGuard } from './action-guard.ts';
+import { hostGuard } from './host-guard.ts';
 import type { ConsoleSources } from './sources.ts';
 
 export interface AppOptions {
@@ -13,8 +15,8 @@ export interface AppOptions {
   /** Who holds the token, for the action log (EVERGREEN_CONSOLE_OPERATOR); the client's address otherwise. */
   operator?: string;
   logger: Logger;
-  /** Where it listens (EVERGREEN_CONSOLE_HOST); on loopback, requests for another Host name are refused. */
-  bindHost: string;
+  /** The host names it answers to (allowedHosts: EVERGREEN_CONSOLE_ALLOWED_HOSTS or its default); any other Host gets 421. */
+  allowedHosts: readonly string[];
 }
 
 /** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
@@ -47,7 +49,23 @@ const replayBody = {
   },
 } as const;
 
+const parkBody = {
+  type: 'object',
+  required: ['group', 'topic', 'partition', 'offset'],
+  additionalProperties: false,
+  properties: {
+    group: { type: 'string', minLength: 1, maxLength: 255 },
+    topic: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', maxLength: 249 },
+    partition: { type: 'integer', minimum: 0, maximum: 100_000 },
+    offset: { type: 'string', pattern: '^\\d{1,19}$' },
+  },
+} as const;
+
 const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+type ActionKind = 'restart' | 'replay' | 'park' | 'verify' | 'repair';
+/** What each action calls, named when its error does not say (a pg or Redis error names its own). */
+const ACTION_DEPENDENCY: Record<ActionKind, string> = { restart: 'connect', replay: 'kafka', park: 'kafka', verify: 'postgres', repair: 'postgres' };
 
 /**
  * The operator console: the page, its JSON (GET /api/*, open and read-only) and its actions (POST,
@@ -58,7 +76,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
   app.setErrorHandler(errorHandler);
-  if (isLoopback(options.bindHost)) app.addHook('onRequest', loopbackHostGuard());
+  app.addHook('onRequest', hostGuard(options.allowedHosts, logger));
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', allowedMethods.record);
   // The page polls every few seconds: its reads are logged only when they go wrong; actions always are.
@@ -79,14 +97,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async () => ({ status: 'ready' }));
 
-  const readFailed = (reply: FastifyReply, what: string, error: unknown) =>
-    sendProblem(reply, problem(502, 'source-unavailable', 'Source unavailable', `could not read ${what}: ${(error as Error).message}`));
+  /** 502 naming the source and its dependency's state; the error's own text (hosts, SQL, a stack) only in the log. */
+  const readFailed = (request: FastifyRequest, reply: FastifyReply, what: string, dependency: string, error: unknown) => {
+    logger.warn({ reqId: request.id, err: error }, `could not read ${what}`);
+    return sendProblem(reply, problem(502, 'source-unavailable', 'Source unavailable', `could not read ${what}: ${publicReason(dependency, error)}`));
+  };
 
-  app.get('/api/components', async (_request, reply) => sources.components().catch((error: unknown) => readFailed(reply, 'the components', error)));
-  app.get('/api/relay', async (_request, reply) => sources.relay().catch((error: unknown) => readFailed(reply, 'the relay', error)));
+  app.get('/api/components', async (request, reply) => sources.components().catch((error: unknown) => readFailed(request, reply, 'the components', 'stack', error)));
+  app.get('/api/relay', async (request, reply) => sources.relay().catch((error: unknown) => readFailed(request, reply, 'the relay', 'relay', error)));
   app.get('/api/consumers', async () => sources.consumers());
   app.get('/api/drift', async () => sources.drift());
-  app.get('/api/schemas', async (_request, reply) => sources.schemas().catch((error: unknown) => readFailed(reply, 'the registry', error)));
+  app.get('/api/schemas', async (request, reply) => sources.schemas().catch((error: unknown) => readFailed(request, reply, 'the schemas', 'registry', error)));
   app.get<{ Querystring: { aggregate?: string; group?: string; limit: number } }>(
     '/api/dead-letters',
     {
@@ -98,12 +119,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
         },
       },
     },
-    async (request, reply) => sources.deadLetters(request.query).catch((error: unknown) => readFailed(reply, 'the dead letters', error)),
+    async (request, reply) => sources.deadLetters(request.query).catch((error: unknown) => readFailed(request, reply, 'the dead letters', 'kafka', error)),
   );
 
   const guard = actionGuard({ token: options.token, logger });
   /** Runs an action and logs it: who asked, what, and the outcome; a refusal is 409 with its reason. */
-  const act = async <T>(request: FastifyRequest, reply: FastifyReply, what: Record<string, unknown>, work: () => Promise<T>): Promise<T | FastifyReply> => {
+  const act = async <T>(request: FastifyRequest, reply: FastifyReply, what: { kind: ActionKind } & Record<string, unknown>, work: () => Promise<T>): Promise<T | FastifyReply> => {
     const who = { operator: options.operator ?? null, address: request.ip };
     try {
       const result = await work();
@@ -112,8 +133,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     } catch (error) {
       const refused = error instanceof RefusedError;
       logger.warn({ who, action: what, result: refused ? 'refused' : 'failed', err: error }, 'console action');
+      // A refusal is the console's own sentence; a failure's text is a dependency's, so only its state is answered.
       if (refused) return sendProblem(reply, problem(409, 'action-refused', 'Refused', (error as Error).message));
-      return sendProblem(reply, problem(502, 'action-failed', 'Action failed', (error as Error).message));
+      return sendProblem(reply, problem(502, 'action-failed', 'Action failed', `${what.kind} failed: ${publicReason(ACTION_DEPENDENCY[what.kind], error)}`));
     }
   };
 
@@ -142,6 +164,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       // The schema's pattern guarantees each parses.
       sources.replay({ topic, positions: positions.flatMap((text) => parsePosition(text) ?? []), ...(group === undefined ? {} : { group }) }),
     );
+  });
+
+  app.post<{ Body: { group: string; topic: string; partition: number; offset: string } }>('/api/consumers/park', { onRequest: guard, schema: { body: parkBody } }, async (request, reply) => {
+    const { group, topic, partition, offset } = request.body;
+    return act(request, reply, { kind: 'park', group, topic, partition, offset }, () => sources.park({ group, topic, partition, offset: BigInt(offset).toString() }));
   });
 
   app.post('/api/drift/verify', { onRequest: guard, schema: { body: emptyBody } }, async (request, reply) => act(request, reply, { kind: 'verify' }, () => sources.verify()));

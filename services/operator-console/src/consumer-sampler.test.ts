@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsumerSampler } from './consumer-sampler.ts';
+import { AnswerError, FailureLog } from './failures.ts';
 import { serviceEndpoints } from './services.ts';
 import { loadStackConfig } from '@evergreen/platform';
 
@@ -15,6 +16,19 @@ const page = (total: number, fast: number) =>
   ].join('\n');
 
 describe('ConsumerSampler', () => {
+  it('lists each record a consumer keeps retrying, with the group and offset a park needs', async () => {
+    const stuckPage = [
+      `evergreen_consumer_stuck_seconds{consumer="activity-log",group="evergreen-activity-log",topic="evergreen.user",partition="4",offset="1702"} 75.5`,
+      // An exporter of another version, without the labels a park needs: not offered.
+      `evergreen_consumer_stuck_seconds{consumer="old",topic="evergreen.user",partition="1"} 90`,
+    ].join('\n');
+    const sampler = new ConsumerSampler([{ name: 'activity-log', url: 'http://activity' }], async () => stuckPage);
+
+    await sampler.sample(10_000);
+
+    expect(sampler.view().stuck).toEqual([{ consumer: 'activity-log', service: 'activity-log', group: 'evergreen-activity-log', topic: 'evergreen.user', partition: 4, offset: '1702', seconds: 75.5 }]);
+  });
+
   it('keeps lag per partition, the rate between two samples and a latency point per interval; names a service it cannot read', async () => {
     const pages = [page(100, 100), page(300, 300)];
     const sampler = new ConsumerSampler(
@@ -23,7 +37,7 @@ describe('ConsumerSampler', () => {
         { name: 'registration-api', url: 'http://api' },
       ],
       async (url) => {
-        if (url === 'http://api/metrics') throw new Error('HTTP 503');
+        if (url === 'http://api/metrics') throw new AnswerError('HTTP 503');
         return pages.shift() ?? '';
       },
     );
@@ -39,6 +53,18 @@ describe('ConsumerSampler', () => {
     expect(view.latency).toEqual([{ consumer: 'cache-populator', points: [{ atMs: 15_000, count: 200, p50Seconds: 0.005, p99Seconds: expect.closeTo(0.0099, 10) }] }]);
     expect(view.unreachable).toEqual([{ service: 'registration-api', error: 'HTTP 503' }]);
     expect(view.sampledAt).toBe(new Date(15_000).toISOString());
+  });
+
+  it('shows a service it cannot reach by its state only, and logs the error once until it changes', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const failures = new FailureLog({ warn: (fields) => void logged.push(fields) });
+    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 10.9.8.7:3001'), { code: 'ECONNREFUSED' }) });
+    const sampler = new ConsumerSampler([{ name: 'cache-populator', url: 'http://populator' }], async () => Promise.reject(refused), failures);
+    await sampler.sample(1_000);
+    await sampler.sample(2_000);
+    expect(sampler.view().unreachable).toEqual([{ service: 'cache-populator', error: 'unavailable' }]);
+    expect(JSON.stringify(sampler.view())).not.toContain('10.9.8.7');
+    expect(logged).toEqual([expect.objectContaining({ key: 'metrics cache-populator', err: refused })]);
   });
 });
 

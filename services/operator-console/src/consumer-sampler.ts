@@ -1,24 +1,24 @@
+import { AnswerError, failureText, type FailureLog } from './failures.ts';
 import { histogramsBy, type Bucket } from './histogram.ts';
 import { LatencySeries } from './latency-series.ts';
 import { parseMetrics, type Sample } from './metrics-text.ts';
 import type { ServiceEndpoint } from './services.ts';
-import type { ConsumerRateView, ConsumersView, PartitionLagView } from './views.ts';
+import type { ConsumerRateView, ConsumersView, PartitionLagView, StuckRecordView } from './views.ts';
 
 /** The consumer framework's metrics (packages/consumer/src/metrics.ts), as every consumer service exports them. */
 const LATENCY = 'evergreen_consumer_commit_to_apply_seconds';
 const LAG = 'evergreen_consumer_lag_records';
 const LAG_AGE = 'evergreen_consumer_lag_age_seconds';
 const RECORDS = 'evergreen_consumer_records_total';
+const STUCK = 'evergreen_consumer_stuck_seconds';
 
 export type FetchText = (url: string) => Promise<string>;
 
 const fetchText: FetchText = async (url) => {
   const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) throw new AnswerError(`HTTP ${response.status}`);
   return response.text();
 };
-
-const messageOf = (error: unknown): string => (error instanceof Error && error.cause instanceof Error ? `${error.message} (${error.cause.message})` : (error as Error).message);
 
 /**
  * Reads every service's /metrics every few seconds and keeps what the page's consumer section
@@ -28,6 +28,7 @@ const messageOf = (error: unknown): string => (error instanceof Error && error.c
 export class ConsumerSampler {
   private readonly latency = new LatencySeries();
   private partitions: PartitionLagView[] = [];
+  private stuck: StuckRecordView[] = [];
   private rates: ConsumerRateView[] = [];
   private unreachable: ConsumersView['unreachable'] = [];
   private sampledAtMs: number | undefined;
@@ -37,25 +38,33 @@ export class ConsumerSampler {
   constructor(
     private readonly services: readonly ServiceEndpoint[],
     private readonly read: FetchText = fetchText,
+    /** Where a service that could not be read is logged whole; the view says only its state. */
+    private readonly failures?: FailureLog,
   ) {}
 
   async sample(nowMs: number = Date.now()): Promise<void> {
     const readings = await Promise.all(
       this.services.map(async (service) => {
+        const key = `metrics ${service.name}`;
         try {
-          return { service, samples: parseMetrics(await this.read(`${service.url}/metrics`)) };
+          const samples = parseMetrics(await this.read(`${service.url}/metrics`));
+          this.failures?.recovered(key);
+          return { service, samples };
         } catch (error) {
-          return { service, error: messageOf(error) };
+          this.failures?.failed(key, error, `could not read the metrics of ${service.name}`);
+          return { service, error: failureText(error) };
         }
       }),
     );
     const partitions: PartitionLagView[] = [];
+    const stuck: StuckRecordView[] = [];
     const rates: ConsumerRateView[] = [];
     const histograms = new Map<string, Bucket[]>();
     for (const reading of readings) {
       if (!('samples' in reading) || reading.samples === undefined) continue;
       const { service, samples } = reading;
       partitions.push(...partitionsOf(service.name, samples));
+      stuck.push(...stuckOf(service.name, samples));
       for (const [consumer, total] of totalsBy(samples)) {
         const before = this.lastTotals.get(consumer);
         this.lastTotals.set(consumer, { atMs: nowMs, total });
@@ -66,6 +75,7 @@ export class ConsumerSampler {
     }
     this.latency.record(nowMs, histograms);
     this.partitions = partitions;
+    this.stuck = stuck;
     this.rates = rates;
     this.unreachable = readings.flatMap((reading) => ('error' in reading && reading.error !== undefined ? [{ service: reading.service.name, error: reading.error }] : []));
     this.sampledAtMs = nowMs;
@@ -75,6 +85,7 @@ export class ConsumerSampler {
     return {
       sampledAt: this.sampledAtMs === undefined ? null : new Date(this.sampledAtMs).toISOString(),
       unreachable: this.unreachable,
+      stuck: this.stuck,
       partitions: this.partitions,
       rates: this.rates,
       latency: this.latency.series(),
@@ -109,6 +120,15 @@ function partitionsOf(service: string, samples: readonly Sample[]): PartitionLag
     byPartition.set(key, entry);
   }
   return [...byPartition.values()].sort((a, b) => a.consumer.localeCompare(b.consumer) || a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+/** The records consumers keep retrying, from evergreen_consumer_stuck_seconds (its group and offset labels). */
+function stuckOf(service: string, samples: readonly Sample[]): StuckRecordView[] {
+  return samples.flatMap((sample) => {
+    const { consumer, group, topic, partition, offset } = sample.labels;
+    if (sample.name !== STUCK || consumer === undefined || group === undefined || topic === undefined || partition === undefined || offset === undefined) return [];
+    return [{ consumer, service, group, topic, partition: Number(partition), offset, seconds: sample.value }];
+  });
 }
 
 /** Records handled per consumer, every outcome and topic summed. */

@@ -1,7 +1,9 @@
 import { createLogger, loadStackConfig } from '@evergreen/platform';
 import { buildApp } from './app.ts';
 import { TOKEN_VARIABLE } from './action-guard.ts';
+import { allowedHosts } from './host-guard.ts';
 import { ConsumerSampler } from './consumer-sampler.ts';
+import { FailureLog } from './failures.ts';
 import { liveSources } from './live-sources.ts';
 import { serviceEndpoints, SERVICES_VARIABLE } from './services.ts';
 
@@ -9,10 +11,12 @@ const config = loadStackConfig();
 const logger = createLogger('operator-console', config.logLevel);
 const token = process.env[TOKEN_VARIABLE]?.trim() || undefined;
 const services = serviceEndpoints(config, process.env[SERVICES_VARIABLE]);
-const sampler = new ConsumerSampler(services);
+const failures = new FailureLog(logger);
+const sampler = new ConsumerSampler(services, undefined, failures);
 sampler.start(config.console.sampleIntervalMs, (error) => logger.warn({ err: error }, 'reading the consumers failed'));
-const sources = liveSources({ config, services, sampler });
-const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger, bindHost: config.console.host });
+const hosts = allowedHosts(config.console.host, config.console.allowedHosts);
+const sources = liveSources({ config, services, sampler, failures });
+const app = buildApp({ sources, token, operator: process.env.EVERGREEN_CONSOLE_OPERATOR?.trim() || undefined, logger, allowedHosts: hosts });
 app.addHook('onClose', async () => {
   sampler.stop();
   await sources.close();
@@ -20,7 +24,7 @@ app.addHook('onClose', async () => {
 
 await app.listen({ host: config.console.host, port: config.console.port });
 logger.info(
-  { url: config.console.url, actions: token ? 'enabled' : 'disabled' },
+  { url: config.console.url, actions: token ? 'enabled' : 'disabled', allowedHosts: hosts },
   token ? `operator console at ${config.console.url}` : `operator console at ${config.console.url} (read-only: set ${TOKEN_VARIABLE} to enable its actions)`,
 );
 

@@ -1,5 +1,6 @@
 import type { DlqPosition } from '@evergreen/consumer/dlq';
-import type { ComponentView, ConsumersView, DeadLettersView, DriftView, RelayView, ReplayView, SchemaSubjectView } from './views.ts';
+import type { ParkRequest } from '@evergreen/consumer/dlq';
+import type { ComponentView, ConsumersView, DeadLettersView, DriftView, ParkView, RelayView, ReplayView, SchemaSubjectView } from './views.ts';
 
 export interface DeadLetterQuery {
   /** Only this aggregate's dead-letter topic; every one of the prefix otherwise. */
@@ -19,7 +20,7 @@ export interface ReplayRequest {
 
 /**
  * Everything the page shows and does, each through the function the command line uses for it:
- * readRelayHealth (relay monitor, stack:status), listDeadLetters/replayDeadLetters (`npm run dlq`),
+ * readRelayHealth (relay monitor, stack:status), listDeadLetters/replayDeadLetters/parkWith (`npm run dlq`),
  * verify/repairAndVerify (`npm run verify`/`repair`), the consumers' own /metrics. The app knows
  * only this interface, so its routes are tested with a fake one.
  */
@@ -34,6 +35,8 @@ export interface ConsoleSources {
   restartConnector(name: string, task?: number): Promise<boolean>;
   /** Refuses (RefusedError) what replayDeadLetters refuses; nothing is replayed then. */
   replay(request: ReplayRequest): Promise<ReplayView>;
+  /** Moves aside the record a group is retrying (parkWith, as `npm run dlq -- park`); refuses (RefusedError) otherwise. */
+  park(request: ParkRequest): Promise<ParkView>;
   /** Refuses (RefusedError) while a verify or repair runs. */
   verify(): Promise<DriftView>;
   repair(): Promise<DriftView>;

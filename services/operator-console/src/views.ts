@@ -57,8 +57,31 @@ export interface LatencyPoint {
   p99Seconds: number | null;
 }
 
+/** A partition a consumer keeps retrying one record of: what the Park action needs. */
+export interface StuckRecordView {
+  consumer: string;
+  service: string;
+  group: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** How long it has been retrying that record. */
+  seconds: number;
+}
+
+export interface ParkView {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** The group's committed offset of the partition once the record was parked. */
+  committed: string;
+}
+
 export interface ConsumersView {
   sampledAt: string | null;
+  /** Partitions retrying one record right now, as their consumers' metrics say. */
+  stuck: StuckRecordView[];
   /** Services whose /metrics could not be read at the last sample, with why. */
   unreachable: Array<{ service: string; error: string }>;
   partitions: PartitionLagView[];

@@ -3,7 +3,7 @@ import { topicsOf } from '@evergreen/event-catalog';
 import { createOrderCache, ORDER_CACHE_AGGREGATES } from './order-cache.ts';
 import { createRedis } from '@evergreen/platform';
 
-const { config, logger, registry, serde } = workerContext('order-cache');
+const { config, logger, registry, serde, retry } = workerContext('order-cache');
 // Commands wait for a reconnect instead of failing at once; the framework retries what still fails.
 const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
@@ -17,6 +17,7 @@ await runWorker({
     serde,
     logger,
     registry,
+    retry,
   }),
   logger,
   registry,

@@ -1,4 +1,4 @@
-import { assertStateMatchesRecord, type AggregateHandlers, type ConsumedEvent, type Handler } from '@evergreen/consumer';
+import { type AggregateHandlers, type ConsumedEvent, type Handler } from '@evergreen/consumer';
 import type { OrderAggregate, OrderCancelled, OrderPlaced, UserAggregate } from '@evergreen/schemas';
 import type { OrderCacheOperation } from './order-cache-sink.ts';
 
@@ -18,7 +18,6 @@ export function orderFields(order: OrderPlaced | OrderCancelled, eventId: string
 }
 
 const cacheOrder: Handler<OrderCacheOperation, OrderPlaced | OrderCancelled> = (event: ConsumedEvent<OrderPlaced | OrderCancelled>) => {
-  assertStateMatchesRecord(event, 'orderId', event.payload.orderId, event.payload.version);
   return { kind: 'order', orderId: event.aggregateId, userId: event.payload.userId, version: event.aggregateVersion, fields: orderFields(event.payload, event.eventId) };
 };
 

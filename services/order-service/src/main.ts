@@ -7,7 +7,7 @@ import { eventCatalog, userAggregate } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
 import { createUserReplica, USER_REPLICA_CONSUMER } from './replica/user-replica.ts';
 
-const { config, logger, registry, serde } = workerContext('order-service');
+const { config, logger, registry, serde, retry } = workerContext('order-service');
 const groupId = config.orders.usersGroupId;
 const userTopic = topicsOf(config, [userAggregate]).user;
 // Its own database: orders, their outbox, and the replica of the users.
@@ -25,7 +25,7 @@ const bootstrap = await watchCatchUp({ admin, groupId, topics: [userTopic], logg
 const inboxPruning = startInboxPruning({ pool, inboxName: () => USER_REPLICA_CONSUMER, topics: [userTopic], brokers: config.kafka.brokers, registry, logger });
 
 await runWorker({
-  consumer: createUserReplica({ brokers: config.kafka.brokers, topic: userTopic, groupId, pool, serde, logger, registry }),
+  consumer: createUserReplica({ brokers: config.kafka.brokers, topic: userTopic, groupId, pool, serde, logger, registry, retry }),
   logger,
   registry,
   ops: { host: config.api.host, port: config.orders.port },

@@ -347,21 +347,25 @@ describe('GET /ready', () => {
     expect(db.log).toEqual(['pool: SELECT 1']);
   });
 
-  it('is 503 naming postgres when the pool cannot run a query', async () => {
-    const { app } = await setup({ poolQueryError: new Error('connect ECONNREFUSED 127.0.0.1:5432') });
+  it('is 503 naming postgres and its state when the pool cannot run a query, never the error text', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.20.30.40:5432'), { code: 'ECONNREFUSED' });
+    const { app } = await setup({ poolQueryError: refused });
 
     const response = await app.inject({ method: 'GET', url: '/ready' });
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'not ready', reasons: ['postgres: connect ECONNREFUSED 127.0.0.1:5432'] });
+    expect(response.json()).toEqual({ status: 'not ready', reasons: ['postgres: unavailable'] });
+    expect(response.body).not.toContain('10.20.30.40');
   });
 
-  it('is 503 naming redis when the cache does not answer', async () => {
-    const { app } = await setup({ pingError: new Error('connect ECONNREFUSED 127.0.0.1:6379') });
+  it('is 503 naming redis when the cache does not answer, and says no more than each state', async () => {
+    const password = Object.assign(new Error('password authentication failed for user "evergreen" (s3cret)'), { code: '28P01', severity: 'FATAL' });
+    const { app } = await setup({ pingError: new Error('Command timed out'), poolQueryError: password });
 
     const response = await app.inject({ method: 'GET', url: '/ready' });
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ status: 'not ready', reasons: ['redis: connect ECONNREFUSED 127.0.0.1:6379'] });
+    expect(response.json()).toEqual({ status: 'not ready', reasons: ['postgres: misconfigured', 'redis: timeout'] });
+    expect(response.body).not.toMatch(/s3cret|password|evergreen/);
   });
 });

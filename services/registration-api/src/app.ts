@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
+import { publicReason } from '@evergreen/errors';
 import type { Outbox } from '@evergreen/outbox';
 import { ApiMetrics } from './http/metrics.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
@@ -81,12 +82,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const [postgres, cache] = await Promise.allSettled([pool.query('SELECT 1'), redis.ping()]);
-    const reasons = [
-      ...(postgres.status === 'rejected' ? [`postgres: ${(postgres.reason as Error).message}`] : []),
-      ...(cache.status === 'rejected' ? [`redis: ${(cache.reason as Error).message}`] : []),
-    ];
+  app.get('/ready', { schema: { hide: true } }, async (request, reply) => {
+    const checks = await Promise.allSettled([pool.query('SELECT 1'), redis.ping()]);
+    const reasons = (['postgres', 'redis'] as const).flatMap((dependency, index) => {
+      const check = checks[index];
+      if (check?.status !== 'rejected') return [];
+      // The error names hosts and ports; the probe's body says only which dependency and its state.
+      request.log.warn({ err: check.reason, dependency }, 'not ready');
+      return [publicReason(dependency, check.reason)];
+    });
     if (reasons.length > 0) return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ status: 'not ready', reasons });
     return { status: 'ready' };
   });

@@ -20,5 +20,6 @@ describe('server start-up', () => {
 
     expect(outcome.code).toBe(78);
     expect(outcome.stderr).toContain(`configuration: ${variable}:`);
-  });
+    // Starting tsx and loading the server's modules takes seconds on a busy machine; the child's own bound is 30 s.
+  }, 35_000);
 });

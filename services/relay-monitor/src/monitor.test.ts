@@ -158,15 +158,27 @@ describe('the relay monitor', () => {
     expect(await t.metric('evergreen_relay_slot_safe_wal_size_bytes{slot="evergreen_outbox"}')).toBeUndefined();
   });
 
-  it('counts what it could not read, exports no figures for it, and is not ready', async () => {
+  it('counts what it could not read, exports no figures for it, and is not ready, naming the state and logging the error', async () => {
     const t = await start();
-    t.set({ slot: { kind: 'unreadable', name: 'evergreen_outbox', error: 'Connection terminated' }, heartbeat: { kind: 'unreadable', error: 'Connection terminated' } });
+    const error = 'connect ECONNREFUSED db.internal:5432 (user evergreen, password s3cret)';
+    t.set({ slot: { kind: 'unreadable', name: 'evergreen_outbox', error, reason: 'postgres: unavailable' }, heartbeat: { kind: 'unreadable', error, reason: 'postgres: unavailable' } });
     await t.monitor.pollOnce();
 
     expect(await t.metric('evergreen_relay_check_errors_total{source="postgres"}')).toBe(1);
     expect(await t.metric('evergreen_relay_slot_active{slot="evergreen_outbox"}')).toBeUndefined();
     expect(await t.metric('evergreen_relay_heartbeat_age_seconds{connector="evergreen-outbox"}')).toBeUndefined();
-    expect(t.monitor.notReadyBecause()).toContain('cannot read replication slot evergreen_outbox from PostgreSQL: Connection terminated');
+    expect(t.monitor.notReadyBecause()).toBe('cannot read replication slot evergreen_outbox from PostgreSQL: postgres: unavailable');
+    expect(t.logs.filter((entry) => entry.level === ERROR).map((entry) => entry.msg)).toEqual([expect.stringContaining(error)]);
+  });
+
+  it("gives /ready no line of a failed task's trace, which the log keeps", async () => {
+    const t = await start();
+    const trace = 'org.postgresql.util.PSQLException: FATAL: password authentication failed for user "evergreen"\n\tat org.postgresql.core…';
+    t.set({ connector: { kind: 'found', name: 'evergreen-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED', trace }] } });
+    await t.monitor.pollOnce();
+
+    expect(t.monitor.notReadyBecause()).toBe('connector evergreen-outbox is RUNNING (task 0 FAILED): the relay is not reading the WAL');
+    expect(t.logs.filter((entry) => entry.level === ERROR).map((entry) => entry.msg)).toEqual([expect.stringContaining('password authentication failed')]);
   });
 
   it('is not ready when its last check is too old (a poll that hangs)', async () => {

@@ -20,8 +20,10 @@ export interface RelayMonitorOptions {
 
 export interface RelayCheck {
   health: RelayHealth;
-  /** Why the relay does not relay; empty when it does. */
+  /** Why the relay does not relay, with what each reading failed with, for the log; empty when it relays. */
   problems: string[];
+  /** The same, for /ready and /health: each dependency's state instead of its error, no trace. */
+  reasons: string[];
   slotDownForMs: number;
   /** When the reading completed, on the monitor's clock. */
   checkedAtMs: number;
@@ -30,7 +32,7 @@ export interface RelayCheck {
 export interface RelayMonitor {
   /** Reads the relay now, records the metrics, logs (also what the interval does). */
   pollOnce(): Promise<RelayCheck>;
-  /** The last check's problems as one reason, undefined when the relay relays; for /ready. */
+  /** The last check's public reasons as one, undefined when the relay relays; for /ready. */
   notReadyBecause(): string | undefined;
   latest(): RelayCheck | undefined;
   stop(): Promise<void>;
@@ -95,7 +97,14 @@ export function startRelayMonitor(options: RelayMonitorOptions): RelayMonitor {
     // Unreadable says nothing either way: the count goes on.
     else if (health.slot.kind === 'found') slotDownSince = undefined;
     const slotDownForMs = slotDownSince === undefined ? 0 : at - slotDownSince;
-    const result: RelayCheck = { health, problems: relayProblems(health, { slotDownForMs, slotGraceMs: options.slotGraceMs }), slotDownForMs, checkedAtMs: at };
+    const assess = { slotDownForMs, slotGraceMs: options.slotGraceMs };
+    const result: RelayCheck = {
+      health,
+      problems: relayProblems(health, { ...assess, detail: 'full' }),
+      reasons: relayProblems(health, { ...assess, detail: 'public' }),
+      slotDownForMs,
+      checkedAtMs: at,
+    };
     metrics.record(health);
     latest = result;
     log(result);
@@ -127,7 +136,7 @@ export function startRelayMonitor(options: RelayMonitorOptions): RelayMonitor {
       const age = now() - latest.checkedAtMs;
       const limit = Math.max(3 * options.intervalMs, 30_000);
       if (age > limit) return `the relay was last checked ${Math.round(age / 1000)} s ago (checks are every ${options.intervalMs} ms)`;
-      return latest.problems.length > 0 ? latest.problems.join('; ') : undefined;
+      return latest.reasons.length > 0 ? latest.reasons.join('; ') : undefined;
     },
     latest: () => latest,
     async stop() {

@@ -68,7 +68,7 @@ export async function startRelayMonitorService(options: RelayMonitorServiceOptio
     details: () => ({
       relays: watched.map(({ target }, index) => {
         const latest = monitors[index]?.latest();
-        return { connector: target.connectorName, slot: target.slotName, checkedAt: latest ? new Date(latest.checkedAtMs).toISOString() : null, problems: latest?.problems ?? null };
+        return { connector: target.connectorName, slot: target.slotName, checkedAt: latest ? new Date(latest.checkedAtMs).toISOString() : null, problems: latest?.reasons ?? null };
       }),
     }),
   });

@@ -73,8 +73,8 @@ describe('user_deletions is bounded by its retention', () => {
 });
 
 // The inbox of a counter (the activity log: a row per event, a count per day) on a scratch topic,
-// under an inbox name of this run's own. A redelivery after pruning must count nothing twice: the
-// log's row would even collide on its event_id, and the batch be retried for ever.
+// under an inbox name of this run's own. A redelivery after pruning must count nothing twice (the
+// log's row would collide on its event_id, and the record be dead-lettered).
 describe('consumer_inbox is pruned, and each event is still applied once', () => {
   const config = loadStackConfig();
   const serde = AvroSerde.forUrl(config.registry.ccompatUrl);

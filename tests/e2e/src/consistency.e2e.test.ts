@@ -113,15 +113,19 @@ describe('verify, repair and backfill on the real pipeline', () => {
       await h.redis.hset(userKey(id), 'version', '2', 'id', id, 'email', `${id}@example.com`, 'name', 'Back from the dead', 'registeredAt', '1', 'updatedAt', '1');
     }
     for (const id of orphans) await h.redis.hset(userKey(id), 'version', '1', 'id', id, 'email', `${id}@example.com`, 'name', 'Never registered', 'registeredAt', '1', 'updatedAt', '1');
-    const touched = new Set([...ids, ...orphans]);
+    // Entries under ids no user can have: no event can reach them, so repair names them and emits nothing.
+    const foreign = [`not-a-user-${randomUUID()}`, randomUUID().toUpperCase()];
+    for (const id of foreign) await h.redis.hset(userKey(id), 'version', '1', 'id', id, 'name', 'Junk');
+    const touched = new Set([...ids, ...orphans, ...foreign]);
 
     const before = await check();
-    expect(countsOf(report(before, 'user-cache'), touched)).toEqual({ missing: 25, stale: 25, mismatch: 25, orphan: 10, resurrected: 25 });
+    expect(countsOf(report(before, 'user-cache'), touched)).toEqual({ missing: 25, stale: 25, mismatch: 25, orphan: 12, resurrected: 25 });
     // Nothing else drifted meanwhile, though writes kept flowing; the activity log was not touched.
-    expect(total(before)).toBe(110);
+    expect(total(before)).toBe(112);
 
     const summary = await repairUsers(h.pool, h.outbox, before.flatMap((entry) => entry.drifted));
-    expect(summary).toEqual({ restated: 50, bumped: 25, deletions: 35 });
+    expect({ ...summary, foreign: [...summary.foreign].sort() }).toEqual({ restated: 50, bumped: 25, deletions: 35, foreign: [...foreign].sort() });
+    for (const id of foreign) await h.redis.del(userKey(id));
 
     const after = await repairUntilClean();
     expect(total(after)).toBe(0);

@@ -93,7 +93,7 @@ describe('replaying dead letters on a compacted topic', () => {
     const refuseV2 =
       <Payload,>(handler: Handler<VersionedOperation, Payload>): Handler<VersionedOperation, Payload> =>
       (event) => {
-        if (event.aggregateVersion === 2) throw new PoisonRecordError('rejected', 'a bug: version 2 refused');
+        if (event.aggregateVersion === 2) throw new PoisonRecordError('HANDLER_REJECTED', 'a bug: version 2 refused');
         return handler(event);
       };
     const buggy = createProjectionConsumer({
@@ -124,7 +124,7 @@ describe('replaying dead letters on a compacted topic', () => {
       const found = [...dlq.recordsFor(current), ...dlq.recordsFor(deleted)];
       return found.length === 2 ? found : undefined;
     }, { description: 'the dead letters of both v2', timeoutMs: 30_000, intervalMs: 100 });
-    for (const letter of letters) expect(letter.headers).toMatchObject({ aggregateVersion: '2', 'dlq.group': groupId, 'dlq.topic': scratch.topic, 'dlq.reason': 'rejected' });
+    for (const letter of letters) expect(letter.headers).toMatchObject({ aggregateVersion: '2', 'dlq.group': groupId, 'dlq.topic': scratch.topic, 'dlq.reason': 'handler-rejected' });
 
     // The fix is deployed: the same group, every handler right.
     await buggy.stop();

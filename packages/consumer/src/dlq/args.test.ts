@@ -39,6 +39,11 @@ describe('parseDlqArgs', () => {
     });
   });
 
+  it('reads park: the group, then the topic, partition and offset of the record, and how long to wait', () => {
+    expect(parseDlqArgs(['park', 'evergreen-activity-log.g2', 'evergreen.user:4:001702'])).toEqual({ kind: 'park', group: 'evergreen-activity-log.g2', topic: 'evergreen.user', partition: 4, offset: '1702', waitMs: 30_000 });
+    expect(parseDlqArgs(['park', 'g', 'evergreen-e2e.user.retry:0:9', '--wait-seconds', '5'])).toMatchObject({ topic: 'evergreen-e2e.user.retry', partition: 0, offset: '9', waitMs: 5_000 });
+  });
+
   it('answers help', () => {
     expect(parseDlqArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseDlqArgs(['help'])).toEqual({ kind: 'help' });
@@ -62,6 +67,14 @@ describe('parseDlqArgs', () => {
     ['--allow-old for list', ['list', '--allow-old'], '--group and --allow-old are for replay'],
     ['an aggregate that is no type name', ['list', '--aggregate', 'User!'], '--aggregate must name an aggregate type'],
     ['both an aggregate and a topic', ['list', '--aggregate', 'user', '--topic', 'x.dlq'], '--aggregate and --topic both name the topic'],
+    ['park without a record', ['park', 'evergreen-cache-populator'], 'park needs exactly <group id> <topic>:<partition>:<offset>'],
+    ['park with a record that is only partition:offset', ['park', 'g', '4:1702'], '"4:1702" is not <topic>:<partition>:<offset>'],
+    ['park with a negative offset', ['park', 'g', 'evergreen.user:4:-1'], 'is not <topic>:<partition>:<offset>'],
+    ['park with a topic Kafka cannot name', ['park', 'g', 'ever green:4:1'], 'is not <topic>:<partition>:<offset>'],
+    ['park with two records', ['park', 'g', 'evergreen.user:4:1', 'evergreen.user:4:2'], 'park needs exactly'],
+    ['park with --topic', ['park', 'g', 'evergreen.user:4:1', '--topic', 'evergreen.user'], 'not --topic'],
+    ['park waiting no time', ['park', 'g', 'evergreen.user:4:1', '--wait-seconds', '0'], '--wait-seconds must be a whole number'],
+    ['--wait-seconds for list', ['list', '--wait-seconds', '5'], '--wait-seconds is for park'],
   ])('refuses %s', (_case, argv, message) => {
     expect(() => parseDlqArgs(argv)).toThrow(UsageError);
     expect(() => parseDlqArgs(argv)).toThrow(message);

@@ -1,8 +1,10 @@
 import { logLevel, Partitioners } from 'kafkajs';
+import { EXIT, exitCodeOf } from '@evergreen/errors';
 import { aggregateTopic, createKafka, loadStackConfig, type StackConfig } from '@evergreen/platform';
 import { deadLetterTopic } from '../dead-letter.ts';
 import { parseDlqArgs, USAGE, UsageError, type DlqCommand } from './args.ts';
 import { deadLetterTopicsOf, listDeadLetters, replayDeadLetters, type DlqClients } from './commands.ts';
+import { parkWith } from './park-record.ts';
 import { formatPosition } from './stored.ts';
 
 // `npm run dlq -- list|replay ...` (see USAGE). Lines go to stdout; counts and failures to stderr.
@@ -15,7 +17,7 @@ const TIMEOUT_MS = 60_000;
  * or every aggregate's of the stack's prefix, as the broker has them: the framework knows no
  * aggregate of its own.
  */
-async function topicsOf(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, config: Pick<StackConfig, 'topics'>): Promise<string[]> {
+async function topicsOf(command: Exclude<DlqCommand, { kind: 'help' | 'park' }>, clients: DlqClients, config: Pick<StackConfig, 'topics'>): Promise<string[]> {
   if (command.topic !== undefined) return [command.topic];
   if (command.aggregate !== undefined) return [deadLetterTopic(aggregateTopic(config, command.aggregate))];
   const found = await deadLetterTopicsOf(clients.admin, config.topics.prefix);
@@ -24,7 +26,16 @@ async function topicsOf(command: Exclude<DlqCommand, { kind: 'help' }>, clients:
   return found;
 }
 
-async function run(command: Exclude<DlqCommand, { kind: 'help' }>, clients: DlqClients, topics: string[]): Promise<void> {
+async function park(command: Extract<DlqCommand, { kind: 'park' }>, clients: DlqClients): Promise<void> {
+  const outcome = await parkWith(clients, command, { waitMs: command.waitMs });
+  const where = `${command.topic}:${command.partition}:${command.offset}`;
+  const moved = BigInt(outcome.committed) > BigInt(command.offset);
+  console.log(
+    `parked ${where} for ${command.group}: it is in ${deadLetterTopic(command.topic)} with reason parked; ${moved ? `the group moved on (committed offset ${outcome.committed})` : `the group has not committed past it yet (offset ${outcome.committed}): is another record of the partition being retried? See its /ready`}`,
+  );
+}
+
+async function run(command: Exclude<DlqCommand, { kind: 'help' | 'park' }>, clients: DlqClients, topics: string[]): Promise<void> {
   if (command.kind === 'list') {
     for (const topic of topics) {
       const { lines, total } = await listDeadLetters(clients, topic, command.limit);
@@ -45,7 +56,7 @@ try {
 } catch (error) {
   if (!(error instanceof UsageError)) throw error;
   console.error(`[dlq] ${error.message}\n\n${USAGE}`);
-  process.exit(2);
+  process.exit(EXIT.USAGE);
 }
 
 if (command.kind === 'help') {
@@ -62,10 +73,12 @@ if (command.kind === 'help') {
   try {
     await clients.admin.connect();
     if (command.kind === 'replay') await clients.producer.connect();
-    await run(command, clients, await topicsOf(command, clients, config));
+    if (command.kind === 'park') await park(command, clients);
+    else await run(command, clients, await topicsOf(command, clients, config));
   } catch (error) {
-    console.error(`[dlq] FAILED: ${(error as Error).message}`);
-    process.exitCode = 1;
+    const code = exitCodeOf(error);
+    console.error(`[dlq] ${code === EXIT.REFUSED ? 'REFUSED' : 'FAILED'}: ${(error as Error).message}`);
+    process.exitCode = code;
   } finally {
     await Promise.all([clients.admin.disconnect(), clients.producer.disconnect()]);
   }

@@ -1,3 +1,4 @@
+import { EvergreenError } from '@evergreen/errors';
 import type { Admin, Kafka, Producer, ProducerRecord } from 'kafkajs';
 import { retryTopic } from '../dead-letter.ts';
 import { DEFAULT_TOMBSTONE_TTL_SECONDS } from '../sinks/redis-versioned.ts';
@@ -16,10 +17,10 @@ export interface DlqClients {
   timeoutMs: number;
 }
 
-/** What a command refuses to do, said so that the operator can act on it; nothing was changed. */
-export class RefusedError extends Error {
+/** What a command refuses to do, said so that the operator can act on it; nothing was changed (exit code 3). */
+export class RefusedError extends EvergreenError {
   constructor(message: string) {
-    super(message);
+    super('CONFLICT', message);
     this.name = 'RefusedError';
   }
 }

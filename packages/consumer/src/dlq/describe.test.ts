@@ -35,21 +35,21 @@ function storedDeadLetter(error: PoisonRecordError, original: Partial<KafkaMessa
 
 describe('describeDeadLetter', () => {
   it('names where it sits, the reason, where it came from, the key, the event type and the error, on one line', () => {
-    const letter = storedDeadLetter(new PoisonRecordError('undecodable', 'message starts with byte 255, not the magic byte 0'));
+    const letter = storedDeadLetter(new PoisonRecordError('UNDECODABLE', 'message starts with byte 255, not the magic byte 0'));
 
     expect(describeDeadLetter(letter)).toBe(
-      `3:17  undecodable         evergreen.user/2@41  group=evergreen-cache-populator  key=${USER_ID}  UserRegistered  message starts with byte 255, not the magic byte 0`,
+      `3:17  undecodable          evergreen.user/2@41  group=evergreen-cache-populator  key=${USER_ID}  UserRegistered  message starts with byte 255, not the magic byte 0`,
     );
   });
 
   it('lines up the columns after the reason for every reason', () => {
-    const lines = (['undecodable', 'missing-metadata', 'unknown-event-type', 'rejected'] as const).map((reason) => describeDeadLetter(storedDeadLetter(new PoisonRecordError(reason, 'x'))));
+    const lines = (['UNDECODABLE', 'MISSING_METADATA', 'UNKNOWN_EVENT_TYPE', 'HANDLER_REJECTED', 'INCOMPATIBLE_SCHEMA', 'RETRIES_EXHAUSTED', 'PARKED'] as const).map((reason) => describeDeadLetter(storedDeadLetter(new PoisonRecordError(reason, 'x'))));
 
     expect(new Set(lines.map((line) => line.indexOf('evergreen.user/2@41'))).size).toBe(1);
   });
 
   it('cuts a long error and puts a multi-line one on one line', () => {
-    const letter = storedDeadLetter(new PoisonRecordError('rejected', `first line\n  second line ${'e'.repeat(300)}`));
+    const letter = storedDeadLetter(new PoisonRecordError('HANDLER_REJECTED', `first line\n  second line ${'e'.repeat(300)}`));
 
     const line = describeDeadLetter(letter, 40);
 
@@ -61,11 +61,11 @@ describe('describeDeadLetter', () => {
   it('prints what a record without key and headers lacks as -', () => {
     const letter: StoredDeadLetter = { topic: 'evergreen.user.dlq', partition: 0, message: { key: null, value: null, timestamp: '0', attributes: 0, offset: '5', headers: {} } as KafkaMessage };
 
-    expect(describeDeadLetter(letter)).toBe(`0:5  ${'-'.padEnd(18)}  -  group=-  key=-  -  -`);
+    expect(describeDeadLetter(letter)).toBe(`0:5  ${'-'.padEnd('incompatible-schema'.length)}  -  group=-  key=-  -  -`);
   });
 
   it('shows a dead letter without the event type header (missing-metadata) with - for it', () => {
-    const letter = storedDeadLetter(new PoisonRecordError('missing-metadata', 'record lacks its key'), { headers: {} });
+    const letter = storedDeadLetter(new PoisonRecordError('MISSING_METADATA', 'record lacks its key'), { headers: {} });
 
     expect(describeDeadLetter(letter)).toContain(`key=${USER_ID}  -  record lacks its key`);
   });
@@ -73,10 +73,10 @@ describe('describeDeadLetter', () => {
 
 describe('deadLetterFields', () => {
   it('reads where it sits, the reason, origin, group, key, event type, error and when it was written from the dead letter', () => {
-    const letter = storedDeadLetter(new PoisonRecordError('rejected', 'payload version 3 differs'));
+    const letter = storedDeadLetter(new PoisonRecordError('HANDLER_REJECTED', 'payload version 3 differs'));
     expect(deadLetterFields(letter)).toEqual({
       position: '3:17',
-      reason: 'rejected',
+      reason: 'handler-rejected',
       origin: 'evergreen.user/2@41',
       group: 'evergreen-cache-populator',
       key: USER_ID,

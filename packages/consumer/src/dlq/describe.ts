@@ -1,11 +1,13 @@
+import { reasonOf } from '@evergreen/errors';
 import { headersOf } from '../event.ts';
+import { POISON_CODES } from '../poison.ts';
 import { comparePositions, formatPosition, positionOf, type StoredDeadLetter } from './stored.ts';
 
 /** Long enough to recognise the failure, short enough to keep one dead letter on one line. */
 export const ERROR_WIDTH = 100;
 
-// The widest reason, 'unknown-event-type', so the columns after it line up.
-const REASON_WIDTH = 18;
+// The widest reason a dead letter can have, so the columns after it line up.
+const REASON_WIDTH = Math.max(...POISON_CODES.map((code) => reasonOf(code).length));
 
 /** Collapses whitespace (a stack trace, a multi-line message) and cuts the text at `width` characters. */
 export function oneLine(text: string, width: number): string {

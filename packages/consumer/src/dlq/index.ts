@@ -6,3 +6,5 @@ export type { DeadLetterFields, Listing } from './describe.ts';
 export { parsePosition } from './positions.ts';
 export { comparePositions, formatPosition, positionOf } from './stored.ts';
 export type { DlqPosition, StoredDeadLetter } from './stored.ts';
+export { parkRecord, parkWith } from './park-record.ts';
+export type { ParkOutcome, ParkRequest } from './park-record.ts';

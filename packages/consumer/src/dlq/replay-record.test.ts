@@ -23,7 +23,7 @@ function storedDeadLetter(original: Partial<KafkaMessage> = {}, topic = 'evergre
     group: 'evergreen-cache-populator',
     message: { key: Buffer.from(USER_ID), value: VALUE, timestamp: '1740832496789', attributes: 0, offset: '41', headers: ORIGINAL_HEADERS, ...original } as KafkaMessage,
   };
-  const [written] = deadLetterRecord(source, new PoisonRecordError('unknown-event-type', 'no handler for event type UserRenamed')).messages;
+  const [written] = deadLetterRecord(source, new PoisonRecordError('UNKNOWN_EVENT_TYPE', 'no handler for event type UserRenamed')).messages;
   const headers = Object.fromEntries(Object.entries(written?.headers ?? {}).map(([name, value]) => [name, Buffer.isBuffer(value) ? value : Buffer.from(String(value))]));
   return {
     topic: 'evergreen.user.dlq',

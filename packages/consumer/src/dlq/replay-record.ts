@@ -47,6 +47,9 @@ export function replayRecord(letter: StoredDeadLetter, options: { group?: string
   // deadLetterRecord always writes <topic>.dlq; anything else is not ours, and replaying it would
   // publish to whatever topic a header names.
   if (deadLetterTopic(original) !== letter.topic) throw new NotReplayableError(letter, `its dlq.topic header names ${original}, whose dead letters go to ${deadLetterTopic(original)}`);
+  const omitted = headersOf(letter.message.headers)['dlq.value-omitted'];
+  // Replayed without its value, a record would become a tombstone for its key.
+  if (omitted !== undefined) throw new NotReplayableError(letter, `its value was left out of the dead letter (${omitted})`);
   const group = replayGroupOf(letter, options.group);
 
   const headers: IHeaders = {};

@@ -1,10 +1,11 @@
+import { EvergreenError, EXIT, exitCodeOf } from '@evergreen/errors';
 import { dropGeneration, generationStatus, rebuildProjection, type RebuildTarget } from './rebuild.ts';
 
 export type RebuildCommand = { kind: 'rebuild'; switchTimeoutMs: number } | { kind: 'drop'; generation: number } | { kind: 'status' };
 
-export class RebuildUsageError extends Error {
+export class RebuildUsageError extends EvergreenError {
   constructor(message: string) {
-    super(message);
+    super('INVALID_ARGUMENT', message);
     this.name = 'RebuildUsageError';
   }
 }
@@ -35,8 +36,9 @@ export function parseRebuildArgs(args: readonly string[]): RebuildCommand {
 
 /**
  * What a service's `npm run rebuild` does: parses the arguments, opens the projection's target,
- * runs the command with progress lines on stdout, closes, and sets the exit code (0 done, 1
- * failed, 2 usage). Ctrl-C while catching up abandons the rebuild, the active generation untouched.
+ * runs the command with progress lines on stdout, closes, and sets the exit code (EXIT: 0 done,
+ * 1 failed, 2 usage, 4 a dependency away). Ctrl-C while catching up abandons the rebuild, the
+ * active generation untouched.
  */
 export async function runRebuildCli(args: readonly string[], open: () => Promise<{ target: RebuildTarget; close(): Promise<void> }>): Promise<void> {
   const say = (line: string) => console.log(`[rebuild] ${line}`);
@@ -45,7 +47,7 @@ export async function runRebuildCli(args: readonly string[], open: () => Promise
     command = parseRebuildArgs(args);
   } catch (error) {
     console.error(`[rebuild] ${(error as Error).message}\n${REBUILD_USAGE}`);
-    process.exitCode = 2;
+    process.exitCode = EXIT.USAGE;
     return;
   }
   const { target, close } = await open();
@@ -67,7 +69,7 @@ export async function runRebuildCli(args: readonly string[], open: () => Promise
     }
   } catch (error) {
     console.error(`[rebuild] FAILED: ${(error as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

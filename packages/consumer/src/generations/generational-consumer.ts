@@ -12,7 +12,8 @@ export interface GenerationalConsumerOptions {
   /** How often the active generation is read (default 1 s): a switch is noticed within this. */
   pollIntervalMs?: number;
   /** Between attempts to read the active generation at start, while the store does not answer. */
-  retry?: BackoffOptions;
+  /** How the active generation is re-read when that fails (its backoff; the budget is the consumer's). */
+  retry?: Partial<BackoffOptions>;
 }
 
 /** A projection consumer that follows its projection's active generation. */
@@ -93,7 +94,7 @@ export function createGenerationalConsumer(options: GenerationalConsumerOptions)
         return await options.readActive();
       } catch (error) {
         if (stopping) return undefined;
-        const delayMs = backoffDelay(attempt, options.retry ?? DEFAULT_BACKOFF);
+        const delayMs = backoffDelay(attempt, { ...DEFAULT_BACKOFF, ...options.retry });
         logger.warn({ err: error, attempt: attempt + 1, delayMs }, 'could not read the active generation; retrying');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }

@@ -108,12 +108,21 @@ describe('loadStackConfig', () => {
     ['EVERGREEN_REDIS_APPENDFSYNC', 'sometimes', 'must be one of everysec, always'],
     ['EVERGREEN_SLOT_NAME', 'evergreen-outbox', 'must be a replication slot name'],
     ['EVERGREEN_CONSUMER_STUCK_AFTER_MS', '0', 'must be a positive integer'],
+    ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', 'localhost,*', 'without ports or wildcards, got "*"'],
+    ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', '*.example.com', 'without ports or wildcards'],
+    ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', '127.0.0.1:3006', 'without ports or wildcards'],
+    ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', 'localhost,,console', 'without ports or wildcards, got ""'],
   ])('refuses %s=%j, naming the variable', (variable, value, problem) => {
     const error = refusal({ [variable]: value });
 
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).toContain(problem);
+  });
+
+  it("leaves the console's allowed hosts to its default unless EVERGREEN_CONSOLE_ALLOWED_HOSTS lists them, lower-cased, IPv6 without brackets", () => {
+    expect(loadStackConfig({}).console.allowedHosts).toBeUndefined();
+    expect(loadStackConfig({ EVERGREEN_CONSOLE_ALLOWED_HOSTS: ' Console.Example.com , 127.0.0.1,[::1],operator-console ' }).console.allowedHosts).toEqual(['console.example.com', '127.0.0.1', '::1', 'operator-console']);
   });
 
   it('gives consumers 60 s of retrying the same records before /ready fails, unless EVERGREEN_CONSUMER_STUCK_AFTER_MS says otherwise', () => {

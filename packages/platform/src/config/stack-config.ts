@@ -104,7 +104,7 @@ export interface StackConfig {
    * Every consumer (packages/consumer): how long a partition may retry one record before /ready
    * fails; how many instances of each consumer service the supervisor runs (one group).
    */
-  consumers: { stuckAfterMs: number; instances: number };
+  consumers: { stuckAfterMs: number; retryBudgetMs: number; instances: number };
   /**
    * services/order-service: its HTTP port, its own database with the outbox connector and slot that
    * relay it, and the consumer group of its replica of the users.
@@ -114,8 +114,12 @@ export interface StackConfig {
   orderCache: { port: number };
   /** services/relay-monitor: its ops port, how often it polls, how long the slot may be missing or inactive before /ready fails. */
   relayMonitor: { port: number; pollIntervalMs: number; slotGraceMs: number };
-  /** services/operator-console: where its page listens (loopback unless told otherwise). */
-  console: { host: string; port: number; url: string; sampleIntervalMs: number };
+  /**
+   * services/operator-console: where its page listens (loopback unless told otherwise), and the
+   * host names it answers to (EVERGREEN_CONSOLE_ALLOWED_HOSTS; undefined: the console's default,
+   * the loopback names and the bound host).
+   */
+  console: { host: string; port: number; url: string; sampleIntervalMs: number; allowedHosts: string[] | undefined };
   logLevel: string;
   versions: PinnedVersions;
 }
@@ -128,6 +132,11 @@ export interface PinnedVersions {
   apicurio: string;
   mavenDependencyPlugin: string;
   mavenDependencyPluginGet: string;
+  /**
+   * The SHA-256 of the Debezium plugin archive (DEBEZIUM_PLUGIN_SHA256): Maven Central publishes no
+   * checksum for it, so provisioning verifies it against this pin; unset, it refuses to install it.
+   */
+  debeziumPluginSha256: string | undefined;
   postgresMajor: string;
   redisMajor: string;
 }
@@ -140,6 +149,25 @@ export class ConfigError extends Error {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+// Two colons at least: one alone is a host and a port.
+const IPV6_ADDRESS = /^[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*$/;
+
+/**
+ * A comma-separated list of host names or addresses as a Host header carries them, lower-cased and
+ * an IPv6 address without brackets; a port, a pattern or a wildcard is refused, naming `variable`,
+ * since an allow-list that matches any name guards nothing.
+ */
+export function hostList(variable: string, raw: string): string[] {
+  return raw.split(',').map((item) => {
+    const host = item.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    if (!HOST_NAME.test(host) && !IPV6_ADDRESS.test(host)) {
+      throw new ConfigError(variable, `must be a comma-separated list of host names or addresses, without ports or wildcards, got "${item.trim()}"`);
+    }
+    return host;
+  });
 }
 
 function reader(env: Record<string, string>) {
@@ -214,14 +242,18 @@ function reader(env: Record<string, string>) {
       return { host: match[1], port: value };
     });
   };
-  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts };
+  const hostNames = (name: string): string[] | undefined => {
+    const raw = optional(name);
+    return raw === undefined ? undefined : hostList(name, raw);
+  };
+  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts, hostNames };
 }
 
 /** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
 export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
   const repoRoot = findRepoRoot();
   const env = loadStackEnv(environment, repoRoot);
-  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts } = reader(env);
+  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts, hostNames } = reader(env);
 
   const kafkaHost = text('EVERGREEN_KAFKA_HOST');
   const kafkaPort = port('EVERGREEN_KAFKA_PORT');
@@ -310,7 +342,11 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },
     activityLog: { port: port('EVERGREEN_ACTIVITY_LOG_PORT') },
-    consumers: { stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS'), instances: positiveInt('EVERGREEN_CONSUMER_INSTANCES') },
+    consumers: {
+      stuckAfterMs: positiveInt('EVERGREEN_CONSUMER_STUCK_AFTER_MS'),
+      retryBudgetMs: positiveInt('EVERGREEN_CONSUMER_RETRY_BUDGET_MS'),
+      instances: positiveInt('EVERGREEN_CONSUMER_INSTANCES'),
+    },
     orders: {
       port: port('EVERGREEN_ORDER_SERVICE_PORT'),
       database: text('EVERGREEN_ORDERS_PG_DATABASE'),
@@ -329,6 +365,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       port: port('EVERGREEN_CONSOLE_PORT'),
       url: `http://${text('EVERGREEN_CONSOLE_HOST')}:${port('EVERGREEN_CONSOLE_PORT')}`,
       sampleIntervalMs: positiveInt('EVERGREEN_CONSOLE_SAMPLE_INTERVAL_MS'),
+      allowedHosts: hostNames('EVERGREEN_CONSOLE_ALLOWED_HOSTS'),
     },
     logLevel: text('EVERGREEN_LOG_LEVEL'),
     versions: {
@@ -338,6 +375,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       apicurio: text('APICURIO_VERSION'),
       mavenDependencyPlugin: text('MAVEN_DEPENDENCY_PLUGIN_VERSION'),
       mavenDependencyPluginGet: text('MAVEN_DEPENDENCY_PLUGIN_GET_VERSION'),
+      debeziumPluginSha256: optional('DEBEZIUM_PLUGIN_SHA256')?.toLowerCase(),
       postgresMajor: text('POSTGRES_MAJOR'),
       redisMajor: text('REDIS_MAJOR'),
     },

@@ -45,12 +45,24 @@ describe('the ops server', () => {
     expect(await response.json()).toEqual({ status: 'not live', reason: 'the kafkajs consumer crashed and will not restart', applied: 7 });
   });
 
-  it('turns a readiness check that throws into 503 with its message', async () => {
-    const get = await start(async () => {
-      throw new Error('boom');
+  it('turns a readiness check that throws into 503 with a fixed reason, and logs the error instead of answering it', async () => {
+    const logged: unknown[] = [];
+    const logger = createLogger('test', 'silent');
+    logger.warn = ((fields: unknown) => void logged.push(fields)) as typeof logger.warn;
+    server = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      registry: new Registry(),
+      notReadyBecause: async () => {
+        throw new Error('connect ECONNREFUSED db.internal:5432 (postgres://evergreen:s3cret@db.internal/evergreen)');
+      },
     });
-    const response = await get('/ready');
+    const response = await fetch(`http://127.0.0.1:${server.port}/ready`);
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { reason: string }).reason).toContain('boom');
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({ status: 'not ready', reason: 'readiness check failed' });
+    expect(body).not.toMatch(/s3cret|db\.internal|ECONNREFUSED/);
+    expect(logged).toEqual([expect.objectContaining({ err: expect.objectContaining({ message: expect.stringContaining('s3cret') }) })]);
   });
 });

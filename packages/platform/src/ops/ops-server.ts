@@ -9,17 +9,25 @@ export interface OpsServerOptions {
   logger: Logger;
   /** Prometheus metrics served at /metrics. */
   registry: Registry;
-  /** Resolves to a reason when the process should not get traffic or work yet; undefined when ready. */
+  /**
+   * Resolves to a reason when the process should not get traffic or work yet; undefined when ready.
+   * The reason is the body's: say which dependency and its state ("postgres: unavailable",
+   * @evergreen/errors' publicReason), never an error's own text, which goes to the log. A check that
+   * throws is logged and answered "readiness check failed".
+   */
   notReadyBecause(): Promise<string | undefined>;
   /**
    * A reason when the process can no longer do its work and must be restarted (liveness fails:
    * /health answers 503); undefined while it is alive. Without it, /health answers 200 while the
-   * process answers at all.
+   * process answers at all. Public, as notReadyBecause's.
    */
   notLiveBecause?(): string | undefined;
-  /** Extra fields for /health, e.g. counters. */
+  /** Extra fields for /health, e.g. counters; public, as notReadyBecause's reason. */
   details?(): Record<string, unknown>;
 }
+
+/** /ready's reason when the check itself threw: its message may name hosts or hold SQL, so it is only logged. */
+export const READINESS_CHECK_FAILED = 'readiness check failed';
 
 export interface OpsServer {
   readonly port: number;
@@ -41,7 +49,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
           return json(200, { status: 'ok', ...options.details?.() });
         }
         case '/ready': {
-          const reason = await options.notReadyBecause().catch((error: unknown) => `readiness check failed: ${(error as Error).message}`);
+          const reason = await options.notReadyBecause().catch((error: unknown) => {
+            options.logger.warn({ err: error }, 'readiness check failed');
+            return READINESS_CHECK_FAILED;
+          });
           return reason === undefined ? json(200, { status: 'ready' }) : json(503, { status: 'not ready', reason });
         }
         case '/metrics':

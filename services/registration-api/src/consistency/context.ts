@@ -1,3 +1,4 @@
+import { EvergreenError, exitCodeOf } from '@evergreen/errors';
 import { loadStackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
 import { consistencyContext, type ConsistencyContext, type Projection } from '@evergreen/consistency';
@@ -29,7 +30,7 @@ export function parseArgs(argv: readonly string[], switches: readonly string[] =
       continue;
     }
     const value = inline ?? argv[index + 1];
-    if (value === undefined) throw new Error(`--${name} needs a value`);
+    if (value === undefined) throw new EvergreenError('INVALID_ARGUMENT', `--${name} needs a value`, { field: name });
     options.set(name, value);
     if (inline === undefined) index += 1;
   }
@@ -40,7 +41,7 @@ export function numberOption(options: Map<string, string>, name: string, fallbac
   const raw = options.get(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0) throw new EvergreenError('INVALID_ARGUMENT', `--${name} must be a non-negative number, got "${raw}"`, { field: name });
   return value;
 }
 
@@ -49,16 +50,16 @@ export function chooseProjections(all: Projection[], wanted: string | undefined)
   if (!wanted) return all;
   const names = wanted.split(',');
   const unknown = names.filter((name) => !all.some((projection) => projection.name === name));
-  if (unknown.length > 0) throw new Error(`unknown read model ${unknown.join(', ')}; known: ${all.map((projection) => projection.name).join(', ')}`);
+  if (unknown.length > 0) throw new EvergreenError('INVALID_ARGUMENT', `unknown read model ${unknown.join(', ')}; known: ${all.map((projection) => projection.name).join(', ')}`, { field: 'projection' });
   return all.filter((projection) => names.includes(projection.name));
 }
 
-/** Runs a command: its exit code, or 2 with the message on an error. */
+/** Runs a command: its exit code, or on an error the message and the code every command line uses for it (EXIT). */
 export async function runCli(main: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await main();
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
-    process.exitCode = 2;
+    process.exitCode = exitCodeOf(error);
   }
 }

@@ -9,8 +9,8 @@ import { eventCatalog, eventSchema, type UserRegistered, type UserSnapshot } fro
 
 /**
  * A cache populator as it was built when schemas/ held only UserRegistered (and the UserDeleted
- * tombstone): no reader and no handler for UserProfileUpdated, so it dead-letters one as
- * undecodable, naming its group. The same group with today's populator applies it on replay:
+ * tombstone): its catalog has no UserProfileUpdated, so it dead-letters one as
+ * unknown-event-type, naming its group. The same group with today's populator applies it on replay:
  * poison whose cause a deployment fixed.
  */
 export function olderPopulator(config: StackConfig, serde: AvroSerde, redis: Redis, topic: string, groupId: string): ProjectionConsumer {

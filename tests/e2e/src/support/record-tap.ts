@@ -51,6 +51,11 @@ export class RecordTap {
     await this.consumer.disconnect();
   }
 
+  /** Every record read so far. */
+  all(): readonly TappedRecord[] {
+    return this.records;
+  }
+
   /** Every record with this key, in the order they were read (one key lives on one partition, so offset order). */
   recordsFor(key: string): TappedRecord[] {
     return this.records.filter((record) => record.key === key);

@@ -40,7 +40,7 @@ interface Measured {
 async function directThroughPg(durationS: number): Promise<Measured> {
   // The service's pool size (createPool's default), so neither side has more connections.
   const pool = createPool(config.postgres);
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
+  const outbox = createOutbox({ serde: AvroSerde.forRegistry(config.registry), config, catalog: eventCatalog });
   const latencies: number[] = [];
   let errors = 0;
   try {

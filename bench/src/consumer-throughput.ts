@@ -28,7 +28,7 @@ const total = users.length * versionsPerUser;
 const ORDER: VariantName[] = ['naive', 'naive-concurrent', 'framework'];
 
 const config = loadStackConfig();
-const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+const serde = AvroSerde.forRegistry(config.registry);
 const topics = { topics: { prefix: `evergreen-bench-${Date.now()}`, partitions: config.topics.partitions } };
 const topic = aggregateTopic(topics, 'user');
 const kafka = createKafka({ clientId: 'bench-consumer', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });

@@ -11,7 +11,7 @@ const registrations = Number(process.argv[2] ?? 10_000);
 const concurrency = 8;
 const config = loadStackConfig();
 const pool = createPool(config.postgres, { max: concurrency });
-const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+const serde = AvroSerde.forRegistry(config.registry);
 const outbox = createOutbox({ serde, config, catalog: eventCatalog });
 const run = `bench-${Date.now()}`;
 

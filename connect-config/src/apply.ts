@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { logLevel } from 'kafkajs';
+import { classify, EvergreenError, messageOf } from '@evergreen/errors';
 import { createKafka, pollUntil, type StackConfig } from '@evergreen/platform';
 import type { ConnectorDefinition, TopicDefinition } from './connector.ts';
 
@@ -65,38 +67,69 @@ export async function ensureTopics(config: Pick<StackConfig, 'kafka'>, topics: T
 }
 
 /**
- * One request to Connect's REST API. A group of workers answers 409 while it rebalances (a worker
- * joined or left, "stale configuration"): that is retried for up to half a minute, as the group
- * settles within seconds; one worker alone never answers so.
+ * How long one request to Connect's REST API may take, from sending it to having read its answer,
+ * retries of a rebalancing group included, unless the caller says otherwise: a Connect worker that
+ * accepts the connection and never answers fails the call with TIMEOUT (dependency connect).
  */
-async function connectRequest(url: string, init?: RequestInit): Promise<Response> {
-  const send = () => fetch(url, { ...init, headers: { 'content-type': 'application/json', accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
-  let response = await send();
-  const deadline = Date.now() + 30_000;
-  while (response.status === 409 && Date.now() < deadline && /rebalanc|stale configuration/i.test(await response.clone().text())) {
-    // Backing off between retries of a refused request; not waiting for a condition.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    response = await send();
-  }
-  return response;
+export const DEFAULT_CONNECT_REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ConnectRequestOptions {
+  /** The bound of the whole call; DEFAULT_CONNECT_REQUEST_TIMEOUT_MS when not given. */
+  timeoutMs?: number;
 }
 
-export async function connectorStatus(connectUrl: string, name: string): Promise<ConnectorStatus | undefined> {
-  const response = await connectRequest(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`);
-  if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`GET status of ${name}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as ConnectorStatus;
+/** An answer of Connect's REST API, read whole (they are small JSON documents). */
+interface ConnectAnswer {
+  status: number;
+  ok: boolean;
+  text: string;
+}
+
+/**
+ * One request to Connect's REST API, bounded by one deadline for the whole call. A group of
+ * workers answers 409 while it rebalances (a worker joined or left, "stale configuration"): that is
+ * retried within the same deadline, as the group settles within seconds; one worker alone never
+ * answers so. No answer in time: TIMEOUT; no connection: DEPENDENCY_UNAVAILABLE; both name connect.
+ */
+async function connectRequest(url: string, init: RequestInit = {}, options: ConnectRequestOptions = {}): Promise<ConnectAnswer> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_REQUEST_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const what = `${init.method ?? 'GET'} ${new URL(url).pathname}`;
+  const send = async (): Promise<ConnectAnswer> => {
+    const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', accept: 'application/json' }, signal });
+    return { status: response.status, ok: response.ok, text: await response.text() };
+  };
+  try {
+    let answer = await send();
+    while (answer.status === 409 && /rebalanc|stale configuration/i.test(answer.text)) {
+      // Backing off between retries of a refused request; not waiting for a condition. The deadline
+      // cuts the pause short too.
+      await sleep(500, undefined, { signal });
+      answer = await send();
+    }
+    return answer;
+  } catch (error) {
+    if (signal.aborted) throw new EvergreenError('TIMEOUT', `Kafka Connect did not answer ${what} within ${timeoutMs} ms`, { cause: error, dependency: 'connect' });
+    throw new EvergreenError(classify(error, { dependency: 'connect' }).code, `Kafka Connect: ${what}: ${messageOf(error)}`, { cause: error, dependency: 'connect' });
+  }
+}
+
+export async function connectorStatus(connectUrl: string, name: string, options: ConnectRequestOptions = {}): Promise<ConnectorStatus | undefined> {
+  const answer = await connectRequest(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`, {}, options);
+  if (answer.status === 404) return undefined;
+  if (!answer.ok) throw new Error(`GET status of ${name}: HTTP ${answer.status} ${answer.text}`);
+  return JSON.parse(answer.text) as ConnectorStatus;
 }
 
 /**
  * Restarts a connector with its tasks, or one task (POST .../restart): what an operator does to a
  * FAILED connector once its cause is fixed. Resolves to false when Connect does not know it.
  */
-export async function restartConnector(connectUrl: string, name: string, task?: number): Promise<boolean> {
+export async function restartConnector(connectUrl: string, name: string, task?: number, options: ConnectRequestOptions = {}): Promise<boolean> {
   const path = task === undefined ? `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true` : `/connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
-  const response = await connectRequest(`${connectUrl}${path}`, { method: 'POST' });
-  if (response.status === 404) return false;
-  if (!response.ok) throw new Error(`POST ${path}: HTTP ${response.status} ${await response.text()}`);
+  const answer = await connectRequest(`${connectUrl}${path}`, { method: 'POST' }, options);
+  if (answer.status === 404) return false;
+  if (!answer.ok) throw new Error(`POST ${path}: HTTP ${answer.status} ${answer.text}`);
   return true;
 }
 
@@ -120,9 +153,9 @@ export class ConnectorFailedError extends Error {
 export async function removeConnector(connectUrl: string, name: string, timeoutMs = 60_000): Promise<boolean> {
   if (!(await connectorStatus(connectUrl, name))) return false;
   const path = `${connectUrl}/connectors/${encodeURIComponent(name)}`;
-  const answered = async (what: string, response: Promise<Response>) => {
+  const answered = async (what: string, response: Promise<ConnectAnswer>) => {
     const result = await response;
-    if (!result.ok) throw new Error(`${what} ${name}: HTTP ${result.status} ${await result.text()}`);
+    if (!result.ok) throw new Error(`${what} ${name}: HTTP ${result.status} ${result.text}`);
   };
   await answered('PUT stop', connectRequest(`${path}/stop`, { method: 'PUT' }));
   await pollUntil(async () => (await connectorStatus(connectUrl, name))?.connector.state === 'STOPPED' || undefined, {
@@ -144,7 +177,7 @@ export async function applyConnector(connectUrl: string, connector: ConnectorDef
     method: 'PUT',
     body: JSON.stringify(connector.config),
   });
-  if (!response.ok) throw new Error(`PUT ${connector.name} config: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`PUT ${connector.name} config: HTTP ${response.status} ${response.text}`);
 
   const status = await pollUntil(
     async () => {

@@ -7,7 +7,7 @@ import { compatibilityFromEnv } from './register-all.ts';
 try {
   const config = loadStackConfig();
   const level = compatibilityFromEnv();
-  const comparisons = await checkSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), level);
+  const comparisons = await checkSchemas(config, AvroSerde.forRegistry(config.registry), level);
   console.log(comparisons.length > 0 ? describeComparisons(comparisons, level) : '[schemas] nothing to compare with yet: no schema is registered or has an earlier committed version');
   const failed = comparisons.filter((comparison) => comparison.problems.length > 0);
   if (failed.length > 0) {

@@ -6,7 +6,7 @@ import { compatibilityFromEnv, registerAllSchemas } from './register-all.ts';
 try {
   const config = loadStackConfig();
   const compatibility = compatibilityFromEnv();
-  for (const { schema, id } of await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), compatibility)) {
+  for (const { schema, id } of await registerAllSchemas(config, AvroSerde.forRegistry(config.registry), compatibility)) {
     console.log(`[schemas] ${schema.subject} -> id ${id} (${compatibility})`);
   }
 } catch (error) {

@@ -16,7 +16,7 @@ const expected = Number(expectedText);
 const config = loadStackConfig();
 const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
 const groupId = `evergreen-bench-${variant}-${randomUUID()}`;
-const running = VARIANTS[variant]({ config, serde: AvroSerde.forUrl(config.registry.ccompatUrl), redis, topic, groupId });
+const running = VARIANTS[variant]({ config, serde: AvroSerde.forRegistry(config.registry), redis, topic, groupId });
 
 let joinedAt: number | undefined;
 running.consumer.on(running.consumer.events.GROUP_JOIN, () => {

@@ -34,7 +34,7 @@ export interface LibraryWriterOptions {
 /** The outbox library directly: the users row and the outbox row in one transaction (registerUser). */
 export function libraryWriter({ config, run, poolSize, keepRows }: LibraryWriterOptions): Writer & { pool: pg.Pool; writeBatch(size: number): Promise<string[]> } {
   const pool = createPool(config.postgres, { max: poolSize, statement_timeout: 30_000, query_timeout: 35_000 });
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog, keepRows });
+  const outbox = createOutbox({ serde: AvroSerde.forRegistry(config.registry), config, catalog: eventCatalog, keepRows });
   return {
     name: 'outbox library',
     pool,

@@ -1,14 +1,15 @@
 import { logLevel } from 'kafkajs';
-import pg from 'pg';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay, removeConnector } from '@evergreen/connect-config';
 import {
   advisoryLockKey,
+  createClient,
   createKafka,
   createPool,
   createRedis,
   legacyNamespaceLock,
   lockSession,
+  LONG_RUNNING_TIMEOUTS,
   migrate,
   scanKeys,
   sendBatched,
@@ -29,7 +30,7 @@ import { ensureDatabase, type LocalStack } from './stack.ts';
 /** Held by every run using a namespace for its whole length (shared), and by a reset (exclusive): one per database name. */
 const namespaceLock = (config: StackConfig) => advisoryLockKey('stackNamespace', config.postgres.database);
 
-const maintenance = (config: StackConfig) => new pg.Client({ ...config.postgres, database: 'postgres', connectionTimeoutMillis: 5_000 });
+const maintenance = (config: StackConfig, options: Parameters<typeof createClient>[1] = {}) => createClient({ ...config.postgres, database: 'postgres' }, options);
 
 export interface NamespaceHold {
   /** No other run was using the namespace: this one may reset it. */
@@ -47,7 +48,8 @@ export interface NamespaceHold {
 export async function holdNamespace(config: StackConfig): Promise<NamespaceHold> {
   const lock = namespaceLock(config);
   const legacy = legacyNamespaceLock(config.postgres.database);
-  const client = maintenance(config);
+  // share() waits for another run's reset on purpose, however long it takes.
+  const client = maintenance(config, LONG_RUNNING_TIMEOUTS);
   // A lost connection only lets go of the lock; it must not end the run.
   client.on('error', () => undefined);
   await client.connect();
@@ -188,7 +190,7 @@ export async function prepareNamespace(stack: LocalStack, config: StackConfig, v
     [config.orders.database, migrations.orders],
   ] as const) {
     if (await ensureDatabase(stack, database)) say(`created database ${database}`);
-    const pool = createPool({ ...config.postgres, database }, { max: 1 });
+    const pool = createPool({ ...config.postgres, database }, { max: 1, ...LONG_RUNNING_TIMEOUTS });
     try {
       const applied = await migrate(pool, wanted);
       say(applied.length > 0 ? `applied ${applied.join(', ')} to ${database}` : `database ${database} is up to date`);
@@ -196,7 +198,7 @@ export async function prepareNamespace(stack: LocalStack, config: StackConfig, v
       await pool.end();
     }
   }
-  const schemas = await registerAllSchemas(config, AvroSerde.forUrl(config.registry.ccompatUrl), 'BACKWARD');
+  const schemas = await registerAllSchemas(config, AvroSerde.forRegistry(config.registry), 'BACKWARD');
   say(`registered ${schemas.map(({ schema, id }) => `${schema.subject}=${id}`).join(', ')}`);
   const { createdTopics, statuses } = await applyRelay(config, values);
   if (createdTopics.length > 0) say(`created topics ${createdTopics.join(', ')}`);

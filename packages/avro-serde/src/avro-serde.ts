@@ -31,9 +31,40 @@ interface RegistryResponseError {
 // every record it reads meanwhile.
 const ACCESS_REFUSED = new Set([401, 403, 408, 429]);
 
+/**
+ * How long one registry lookup may take, retries and the health probe included, unless the serde is
+ * told otherwise (AvroSerdeOptions.timeoutMs; the services read EVERGREEN_REGISTRY_TIMEOUT_MS).
+ */
+export const DEFAULT_REGISTRY_TIMEOUT_MS = 5_000;
+
+export interface AvroSerdeOptions {
+  /**
+   * The bound of every registry lookup and registration: past it the call fails with
+   * REGISTRY_TIMEOUT (transient: a consumer retries the record, the API answers 503 naming the
+   * registry) and every caller waiting on the same lookup is let go with it.
+   */
+  timeoutMs?: number;
+}
+
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/** Gives every HTTP request of the registry client a timeout (mappersmith's own: it aborts the request). */
+const requestTimeout =
+  (timeoutMs: number): RegistryMiddleware =>
+  () => ({
+    async prepareRequest(next) {
+      return (await next()).enhance({ timeout: timeoutMs });
+    },
+  });
+
 /** Network trouble, 5xx and refused access may pass; other 4xx answers mean the request itself is wrong. */
 function classifyRegistryError(error: unknown, what: string): SerdeError {
+  if (error instanceof SerdeError) return error;
   const { status, message = String(error) } = error as RegistryResponseError;
+  // mappersmith's own per-request bound (set to the serde's): the registry took the request and said nothing.
+  if (/Timeout \(\d+ms\)$/.test(message) || (error as Error).name === 'TimeoutError') {
+    return new SerdeError(SerdeErrorCode.REGISTRY_TIMEOUT, `schema registry did not answer while ${what}: ${message}`, { cause: error });
+  }
   // mappersmith reports a failed connection as a response without a server status (or 400 with the socket error).
   const unreachable = status === undefined || status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket|network|timeout/i.test(message);
   if (unreachable) return new SerdeError(SerdeErrorCode.REGISTRY_UNAVAILABLE, `schema registry unavailable while ${what}: ${message}`, { cause: error });
@@ -71,6 +102,7 @@ export class AvroSerde {
   private readonly resolvers = new Map<string, avro.Resolver>();
   /** Registry HTTP calls made by this instance; lets tests and benchmarks see the cache work. */
   registryCalls = 0;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -80,20 +112,53 @@ export class AvroSerde {
      * always retried.
      */
     private readonly probe?: RegistryProbe,
-  ) {}
+    options: AvroSerdeOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS;
+  }
 
-  static forUrl(url: string): AvroSerde {
-    // Retries belong to the caller (the consumer pauses and backs off); fail fast here.
-    return new AvroSerde(new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } }), httpRegistryProbe(url));
+  static forUrl(url: string, options: AvroSerdeOptions = {}): AvroSerde {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS;
+    // Retries belong to the caller (the consumer pauses and backs off); fail fast here. Each HTTP
+    // request gets the whole bound too, so that one abandoned by the deadline (within) does not
+    // keep its socket waiting on a registry that never answers.
+    const registry = new SchemaRegistry({ host: url, retry: { retries: 1, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 }, middlewares: [requestTimeout(timeoutMs)] });
+    return new AvroSerde(registry, httpRegistryProbe(url, timeoutMs), { timeoutMs });
+  }
+
+  /**
+   * The serde of a process, from the stack's registry settings: its Confluent-compatible URL and
+   * the bound of each call (EVERGREEN_REGISTRY_TIMEOUT_MS; undefined: DEFAULT_REGISTRY_TIMEOUT_MS).
+   */
+  static forRegistry(registry: { ccompatUrl: string; timeoutMs?: number | undefined }): AvroSerde {
+    return AvroSerde.forUrl(registry.ccompatUrl, { timeoutMs: registry.timeoutMs });
+  }
+
+  /**
+   * `work` (a lookup with its retries, and the health probe a 404 leads to), bounded: past the
+   * serde's timeout it rejects with REGISTRY_TIMEOUT, whatever the registry does, and so does the
+   * memoized promise every other caller of the same lookup waits on (which memoize then forgets).
+   */
+  private within<T>(work: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SerdeError(SerdeErrorCode.REGISTRY_TIMEOUT, `schema registry did not answer within ${this.timeoutMs} ms while ${what}`)),
+        this.timeoutMs,
+      );
+    });
+    // The abandoned lookup ends by itself (its request's own timeout); its outcome is no one's.
+    work.catch(() => undefined);
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Registers a schema under its subject (a no-op when that schema is already there) and sets the subject's compatibility. */
   async register(schema: LocalSchema, compatibility: Compatibility = 'BACKWARD'): Promise<number> {
     this.registryCalls += 1;
     try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: schema.definition },
-        { subject: schema.subject, compatibility: COMPATIBILITY[compatibility] },
+      const { id } = await this.within(
+        this.registry.register({ type: SchemaType.AVRO, schema: schema.definition }, { subject: schema.subject, compatibility: COMPATIBILITY[compatibility] }),
+        `registering ${schema.subject}`,
       );
       this.idsBySubject.set(schema.subject, Promise.resolve(id));
       this.knownIds.add(id);
@@ -108,7 +173,8 @@ export class AvroSerde {
     return memoize(this.idsBySubject, schema.subject, async () => {
       this.registryCalls += 1;
       try {
-        const id = await this.registry.getRegistryIdBySchema(schema.subject, { type: SchemaType.AVRO, schema: schema.definition });
+        const what = `looking up the id of ${schema.type.name} under subject ${schema.subject}`;
+        const id = await this.within(this.registry.getRegistryIdBySchema(schema.subject, { type: SchemaType.AVRO, schema: schema.definition }), what);
         this.knownIds.add(id);
         return id;
       } catch (error) {
@@ -125,7 +191,7 @@ export class AvroSerde {
   }
 
   private writerType(schemaId: number): Promise<avro.Type> {
-    return memoize(this.writerTypes, schemaId, () => this.fetchType(schemaId));
+    return memoize(this.writerTypes, schemaId, () => this.within(this.fetchType(schemaId), `fetching schema id ${schemaId}`));
   }
 
   private async fetchType(schemaId: number): Promise<avro.Type> {
@@ -183,14 +249,15 @@ export class AvroSerde {
   /** The newest schema registered under a subject, or undefined when the subject has none yet. Never cached: it is what a check compares against. */
   async latestRegistered(subject: string): Promise<{ id: number; type: avro.Type } | undefined> {
     this.registryCalls += 1;
+    const what = `the latest version of ${subject}`;
     let id: number;
     try {
-      id = await this.registry.getLatestSchemaId(subject);
+      id = await this.within(this.registry.getLatestSchemaId(subject), what);
     } catch (error) {
       if ((error as RegistryResponseError).status === 404) return undefined;
-      throw classifyRegistryError(error, `the latest version of ${subject}`);
+      throw classifyRegistryError(error, what);
     }
-    return { id, type: await this.fetchType(id) };
+    return { id, type: await this.within(this.fetchType(id), `fetching schema id ${id}`) };
   }
 
   /**

@@ -23,7 +23,7 @@ export interface ConsistencyContext {
 export function consistencyContext(config: StackConfig, catalog: OutboxOptions['catalog']): ConsistencyContext {
   const pool = createPool(config.postgres, { max: 4 });
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 2 });
-  const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog });
+  const outbox = createOutbox({ serde: AvroSerde.forRegistry(config.registry), config, catalog });
   return {
     config,
     pool,

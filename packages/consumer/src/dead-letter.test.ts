@@ -58,6 +58,8 @@ describe('deadLetterRecord', () => {
 
     expect(record.topic).toBe('evergreen.user.dlq');
     expect(record.acks).toBe(-1);
+    // The broker answers within PRODUCE_ACK_TIMEOUT_MS, below the client's request timeout.
+    expect(record.timeout).toBe(5_000);
   });
 
   it('drops headers the relay wrote with a null value, which kafkajs cannot send', () => {

@@ -1,5 +1,6 @@
 import type { IHeaders, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import { deadLetterTopic } from '@evergreen/event-catalog';
+import { PRODUCE_ACK_TIMEOUT_MS } from '@evergreen/platform';
 import type { PoisonRecordError } from './poison.ts';
 import { runStep, type RetryOptions, type StepHooks } from './retry-policy.ts';
 
@@ -50,6 +51,7 @@ export function deadLetterRecord(source: DeadLetterSource, error: PoisonRecordEr
   return {
     topic: deadLetterTopic(source.topic),
     acks: -1,
+    timeout: PRODUCE_ACK_TIMEOUT_MS,
     messages: [{ key: source.message.key, value: source.message.value, headers }],
   };
 }

@@ -111,5 +111,5 @@ export function workerContext(name: string): WorkerContext {
   const logger = createLogger(name, config.logLevel);
   exitOnFatalErrors(logger);
   tracingStarted = startTracing({ serviceName: name, logger });
-  return { config, logger, registry, serde: AvroSerde.forUrl(config.registry.ccompatUrl), retry: { unknownErrorBudgetMs: config.consumers.retryBudgetMs } };
+  return { config, logger, registry, serde: AvroSerde.forRegistry(config.registry), retry: { unknownErrorBudgetMs: config.consumers.retryBudgetMs } };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from 'pg-protocol';
 import { ReplyError } from 'ioredis';
-import { KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from 'kafkajs';
 import { classify, describeError, ERROR_CODES, EvergreenError, exitCodeOf, httpStatusOf, publicReason, reasonOf, codeOfReason, toEvergreenError, EXIT } from './index.ts';
 
 function pgError(sqlState: string): DatabaseError {
@@ -50,9 +50,21 @@ describe('classify', () => {
     expect(classify(new ReplyError(message))).toEqual({ code, disposition, dependency: 'redis' });
   });
 
+  it("recognises pg's own errors when PostgreSQL does not answer", () => {
+    expect(classify(new Error('timeout expired'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+    expect(classify(new Error('timeout exceeded when trying to connect'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+    expect(classify(new Error('Query read timeout'))).toMatchObject({ code: 'TIMEOUT', dependency: 'postgres' });
+  });
+
   it("recognises ioredis's own errors when Redis does not answer", () => {
     expect(classify(new Error('Command timed out')).code).toBe('TIMEOUT');
     expect(classify(new Error('Connection is closed.')).code).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+
+  it('reads a broker that never answered its handshake as unavailable, also once kafkajs gave up retrying', () => {
+    const notConnected = new Error('Broker not connected');
+    expect(classify(notConnected)).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', dependency: 'kafka' });
+    expect(classify(new KafkaJSNumberOfRetriesExceeded(notConnected, { retryCount: 5, retryTime: 9_000 }))).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', dependency: 'kafka' });
   });
 
   it('reads kafkajs errors by their retriable flag and type', () => {

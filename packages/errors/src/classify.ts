@@ -58,6 +58,8 @@ function postgresCode(sqlState: string): ErrorCode {
 const POSTGRES_CLIENT_MESSAGES: Array<[RegExp, ErrorCode]> = [
   [/^Connection terminated due to connection timeout$/, 'TIMEOUT'],
   [/timeout exceeded when trying to connect/, 'TIMEOUT'],
+  // A lone pg.Client's connectionTimeoutMillis.
+  [/^timeout expired$/, 'TIMEOUT'],
   [/^Query read timeout$/, 'TIMEOUT'],
   [/^Connection terminated/, 'DEPENDENCY_UNAVAILABLE'],
   [/is not queryable$/, 'DEPENDENCY_UNAVAILABLE'],
@@ -112,7 +114,10 @@ function classifyOne(error: unknown, context: ClassifyContext): Classification |
   if (name === 'MaxRetriesPerRequestError' || name === 'ClusterAllFailedError') return classification('DEPENDENCY_UNAVAILABLE', 'redis');
   for (const [pattern, redisCode] of REDIS_CLIENT_MESSAGES) if (pattern.test(message)) return classification(redisCode, 'redis');
 
-  // kafkajs: every error is a KafkaJSError with a retriable flag it sets per protocol error.
+  // kafkajs throws this one as a plain Error: a broker whose connection never finished its
+  // handshake (it accepted the connection and did not answer within requestTimeout).
+  if (message === 'Broker not connected') return classification('DEPENDENCY_UNAVAILABLE', 'kafka');
+  // kafkajs: every other error is a KafkaJSError with a retriable flag it sets per protocol error.
   if (typeof name === 'string' && name.startsWith('KafkaJS')) {
     if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') return classification('TIMEOUT', 'kafka');
     if ((error as { retriable?: unknown }).retriable === true) return classification('DEPENDENCY_UNAVAILABLE', 'kafka');

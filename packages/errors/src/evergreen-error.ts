@@ -46,6 +46,15 @@ export function isEvergreenError(error: unknown): error is EvergreenError {
 }
 
 /**
+ * The error's message, with its cause's where there is one: fetch says only "fetch failed", its
+ * cause why (ECONNREFUSED, a timeout). One line, for a reading that could not be taken.
+ */
+export function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
+/**
  * The whole error as text, its causes included, for a dead letter's `dlq.error` and a log line:
  * what an operator needs to tell a bug from bad data without the process's logs. Bounded, since it
  * travels in a Kafka header.

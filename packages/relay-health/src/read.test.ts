@@ -54,7 +54,7 @@ describe('readConnector', () => {
     const hanging = await connect(() => 'hang');
     const reading = await readConnector(target(hanging), 200);
     expect(reading).toMatchObject({ kind: 'unreadable', name: 'evergreen-outbox' });
-    expect(reading.kind === 'unreadable' && reading.error).toContain('no answer within 200 ms');
+    expect(reading.kind === 'unreadable' && reading.error).toContain('did not answer GET /connectors/evergreen-outbox/status within 200 ms');
     expect(reading).toMatchObject({ reason: 'connect: timeout' });
   });
 });

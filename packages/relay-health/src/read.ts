@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { connectorStatus } from '@evergreen/connect-config';
-import { EvergreenError, publicReason } from '@evergreen/errors';
-import type { StackConfig } from '@evergreen/platform';
+import { messageOf, publicReason } from '@evergreen/errors';
+import { createClient, type StackConfig } from '@evergreen/platform';
 
 /** pg_replication_slots.wal_status: how safe the WAL the slot still needs is (PostgreSQL 13+). */
 export const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'] as const;
@@ -87,28 +87,11 @@ export interface RelaySources {
   timeoutMs?: number;
 }
 
-/** The message, with its cause's where there is one (fetch says only "fetch failed"). */
-function messageOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
-}
-
-async function within<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EvergreenError('TIMEOUT', `${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function readConnector(target: RelayTarget, timeoutMs = 5_000): Promise<ConnectorReading> {
   const name = target.connectorName;
   try {
-    const status = await within(connectorStatus(target.connectUrl, name), timeoutMs, 'Kafka Connect');
+    // The request itself is bounded (and abandoned at the bound), not only our wait for it.
+    const status = await connectorStatus(target.connectUrl, name, { timeoutMs });
     if (!status) return { kind: 'missing', name };
     return {
       kind: 'found',
@@ -197,7 +180,7 @@ export async function readRelayHealth(sources: RelaySources): Promise<RelayHealt
  * rather than a process that polls. A stack that is down answers quickly, with what could not be read.
  */
 export async function checkRelay(config: Pick<StackConfig, 'connect' | 'postgres'>, timeoutMs = 3_000): Promise<RelayHealth> {
-  const client = new pg.Client({ ...config.postgres, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
+  const client = createClient(config.postgres, { connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
   // A connection lost after the reading must not crash the command.
   client.on('error', () => undefined);
   const connected = await client.connect().then(

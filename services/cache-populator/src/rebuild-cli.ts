@@ -18,7 +18,7 @@ await runRebuildCli(process.argv.slice(2), async () => {
     topic: topicsOf(config, [userAggregate]).user,
     baseGroupId: process.env.EVERGREEN_POPULATOR_GROUP,
     redis,
-    serde: AvroSerde.forUrl(config.registry.ccompatUrl),
+    serde: AvroSerde.forRegistry(config.registry),
     logger,
     registry: new Registry(),
   });

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { parsePosition, RefusedError } from '@evergreen/consumer/dlq';
 import { publicReason } from '@evergreen/errors';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, sendProblem } from '@evergreen/http-problem';
-import type { Logger } from '@evergreen/platform';
+import { fastifyServerOptions, type HttpServerTimeouts, type Logger } from '@evergreen/platform';
 import { actionGuard } from './action-guard.ts';
 import { hostGuard } from './host-guard.ts';
 import type { ConsoleSources } from './sources.ts';
@@ -17,7 +17,16 @@ export interface AppOptions {
   logger: Logger;
   /** The host names it answers to (allowedHosts: EVERGREEN_CONSOLE_ALLOWED_HOSTS or its default); any other Host gets 421. */
   allowedHosts: readonly string[];
+  /** How long a client may take to send its request, or leave its connection idle (CONSOLE_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
+
+/**
+ * The defaults, but a verify or a repair runs inside its request (a repair waits up to two minutes
+ * for the read models to converge, then verifies again; verify takes about 25 s per million users):
+ * the connection of one in progress must not count as idle.
+ */
+export const CONSOLE_SERVER_TIMEOUTS: Partial<HttpServerTimeouts> = { idleTimeoutMs: 600_000 };
 
 /** The page and its script, read once: in dist/public/ beside the bundle (npm run build copies them), or the sources' public/. */
 const PUBLIC = [new URL('./public/', import.meta.url), new URL('../public/', import.meta.url)].find((url) => existsSync(url)) ?? new URL('../public/', import.meta.url);
@@ -74,7 +83,12 @@ const ACTION_DEPENDENCY: Record<ActionKind, string> = { restart: 'connect', repl
 export function buildApp(options: AppOptions): FastifyInstance {
   const { sources, logger } = options;
   // Unknown fields are refused, not dropped: an action does exactly what it was asked, or nothing.
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    ...fastifyServerOptions({ ...CONSOLE_SERVER_TIMEOUTS, ...options.serverTimeouts }),
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  });
   app.setErrorHandler(errorHandler);
   app.addHook('onRequest', hostGuard(options.allowedHosts, logger));
   const allowedMethods = new AllowedMethods();

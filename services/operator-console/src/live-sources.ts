@@ -106,7 +106,7 @@ export function liveSources(options: LiveSourcesOptions): LiveSources {
     await connected;
     return { kafka, admin, producer, timeoutMs: DLQ_TIMEOUT_MS };
   };
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   let consistency: ConsistencyContext | undefined;
   /** verify's and repair's connections, opened on first use; a database or cache that goes away must not crash the console. */
   const consistencyOf = (): ConsistencyContext => {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { AllowedMethods, errorHandler, notFoundHandler, problem, RETRY_AFTER_SECONDS, runTraced, sendProblem, traceRequests } from '@evergreen/http-problem';
 import type { Outbox } from '@evergreen/outbox';
+import { fastifyServerOptions, type HttpServerTimeouts } from '@evergreen/platform';
 import { cancelOrder, OrderAlreadyCancelledError, OrderNotFoundError, placeOrder, readOrder, UnknownUserError, type OrderInput } from './orders/orders.ts';
 
 export interface AppOptions {
@@ -16,6 +17,8 @@ export interface AppOptions {
   /** Served at /metrics: the replica consumer's metrics and the process's. */
   registry: Registry;
   logger?: FastifyBaseLogger;
+  /** How long a client may take to send its request, or leave its connection idle (DEFAULT_HTTP_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
 
 const UUID = { type: 'string', format: 'uuid' } as const;
@@ -50,6 +53,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
+    // A client that connects and says nothing, or trickles its body, is answered 408 and cut off.
+    ...fastifyServerOptions(options.serverTimeouts),
     // Unknown fields are refused, and "3" is not 3.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RedisClient } from '@evergreen/platform';
+import { fastifyServerOptions, type HttpServerTimeouts, type RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
 import { publicReason } from '@evergreen/errors';
 import type { Outbox } from '@evergreen/outbox';
@@ -27,6 +27,8 @@ export interface AppOptions {
   /** Off when not given (tests); server.ts passes the process's pino logger. */
   logger?: FastifyBaseLogger;
   metrics?: ApiMetrics;
+  /** How long a client may take to send its request, or leave its connection idle (DEFAULT_HTTP_SERVER_TIMEOUTS unless given). */
+  serverTimeouts?: Partial<HttpServerTimeouts>;
 }
 
 /** Bodies are a few short fields; anything near this is not a user. */
@@ -39,6 +41,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client that connects and says nothing, or trickles its body, is answered 408 and cut off.
+    ...fastifyServerOptions(options.serverTimeouts),
     genReqId: requestIdOf,
     // Reject unknown fields instead of silently dropping them, and never coerce types: "3" is not 3.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },

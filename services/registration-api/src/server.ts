@@ -3,7 +3,7 @@ import { createOutbox } from '@evergreen/outbox';
 import { ConfigError, createLogger, createPool, createRedis, exitOnFatalErrors, loadStackConfig, startTracing, type StackConfig } from '@evergreen/platform';
 import { eventCatalog } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
-import { API_POOL_OPTIONS, apiRedisOptions } from './clients.ts';
+import { API_POOL_OPTIONS, API_REGISTRY_TIMEOUT_MS, apiRedisOptions } from './clients.ts';
 
 let config: StackConfig;
 try {
@@ -25,7 +25,9 @@ exitOnFatalErrors(logger);
 const pool = createPool(config.postgres, API_POOL_OPTIONS, logger);
 const redis = createRedis(config.redis, apiRedisOptions(config.redis));
 redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error; ioredis reconnects'));
-const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
+// Schema ids are looked up inside the write's transaction: a registry that does not answer fails it
+// within API_REGISTRY_TIMEOUT_MS (503 naming the registry), below the pool's idle-in-transaction bound.
+const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl, { timeoutMs: API_REGISTRY_TIMEOUT_MS }), config, catalog: eventCatalog });
 const app = await buildApp({
   pool,
   outbox,

@@ -37,7 +37,7 @@ async function connectRequest(url: string, method: 'PUT' | 'GET'): Promise<void>
 // and a cache populator run as processes in the tests' namespace, on a user topic of the test's own.
 describe('the operator console in a browser', () => {
   const config = loadStackConfig();
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const scratch = new ScratchTopic(config, serde);
   const token = randomUUID();

@@ -31,7 +31,7 @@ async function expectCacheToMatch(redis: Redis, events: SyntheticEvent[]): Promi
 
 // Issue #4: idempotent, ordered, never stale; nothing lost through outages, rebalances and shutdowns.
 describe('the consumer framework on the real stack', () => {
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   // The outage test stops Redis on purpose; the reconnect attempts are expected, not news.
   redis.on('error', () => undefined);

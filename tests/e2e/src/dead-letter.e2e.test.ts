@@ -256,7 +256,7 @@ describe('poison records on the user topic', () => {
 // upgraded, replaying them applies them. On a scratch topic, so that nothing else applies them first.
 describe('replaying a dead letter whose cause was fixed', () => {
   const config = loadStackConfig();
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const scratch = new ScratchTopic(config, serde);
   const running: ProjectionConsumer[] = [];

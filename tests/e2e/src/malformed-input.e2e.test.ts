@@ -35,7 +35,7 @@ describe('malformed input', () => {
   beforeAll(async () => {
     pool = createPool(config.postgres, { max: 4 });
     redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
-    const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog, keepRows: true });
+    const outbox = createOutbox({ serde: AvroSerde.forRegistry(config.registry), config, catalog: eventCatalog, keepRows: true });
     app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: 50 });
     const response = await app.inject({ method: 'POST', url: '/users', payload: { ...VALID, email: uniqueEmail('Existing') } });
     expect(response.statusCode).toBe(201);

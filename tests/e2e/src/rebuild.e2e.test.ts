@@ -67,7 +67,7 @@ describe('npm run rebuild: blue-green rebuild of the cache and the activity log 
   const schema = `rebuild_e2e_${run}`;
   const searchPath = `-c search_path=${schema},public`;
   const groups = { cache: `e2e-rebuild-${run}-cache-populator`, activity: `e2e-rebuild-${run}-activity-log` };
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   // users and the outbox: the e2e database as it is.
   const pool = createPool(config.postgres, { max: 6 });
   // The activity log's tables, inbox and generation pointer: this file's schema.

@@ -31,7 +31,7 @@ const logger = () => createLogger('e2e-replay-compaction', process.env.EVERGREEN
 // would rebuild a stale user and a resurrected one.
 describe('replaying dead letters on a compacted topic', () => {
   const config = loadStackConfig();
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   // One partition, so a handful of filler records rolls the segment that holds both users.
   const scratch = new ScratchTopic(config, serde, 1);
@@ -200,7 +200,7 @@ describe('replaying dead letters on a compacted topic', () => {
 // The settings of a compacted topic are promises the consumers check at start and watch as they run.
 describe('consumers against the compaction settings of their topic', () => {
   const config = loadStackConfig();
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const scratches: ScratchTopic[] = [];
   const running: ProjectionConsumer[] = [];

@@ -21,7 +21,7 @@ describe('what single tests create beside the namespace', () => {
   });
 
   it('leaves the stack with the scratch topic: its topics and schema subjects are gone once it is disposed', async () => {
-    const scratch = new ScratchTopic(config, AvroSerde.forUrl(config.registry.ccompatUrl), 1);
+    const scratch = new ScratchTopic(config, AvroSerde.forRegistry(config.registry), 1);
     await scratch.create();
     const registered = (await subjects()).filter((subject) => subject.startsWith(`${scratch.prefix}.`));
     expect(registered.length).toBeGreaterThan(0);

@@ -69,7 +69,7 @@ describe('two consumer groups on the user topic', () => {
 // redelivery or a replay from counting twice. On a scratch topic, so the counts are this test's own.
 describe('the activity log under redelivery and replay', () => {
   const config = loadStackConfig();
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const pool = createPool(config.postgres, { max: 4 });
   const scratch = new ScratchTopic(config, serde);
   const running: ConsumerUnderTest[] = [];

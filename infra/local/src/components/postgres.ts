@@ -1,8 +1,7 @@
 import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
-import { pollUntil } from '@evergreen/platform';
+import { createClient, pollUntil } from '@evergreen/platform';
 import type { Component, StackContext } from '../component.ts';
 import { logFile } from '../layout.ts';
 import { runningPid } from '../processes.ts';
@@ -80,7 +79,7 @@ export function postgres(context: StackContext): PostgresComponent {
   async function ensureDatabase(database: string): Promise<boolean> {
     const quoted = `"${database.replace(/"/g, '""')}"`;
     // The maintenance database, which every cluster has and every role may connect to.
-    const client = new pg.Client({ ...settings, database: 'postgres', connectionTimeoutMillis: 5_000 });
+    const client = createClient({ ...settings, database: 'postgres' });
     await client.connect();
     try {
       if ((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount) return false;
@@ -105,7 +104,7 @@ export function postgres(context: StackContext): PostgresComponent {
     endpoint: `postgresql://${settings.user}@${settings.host}:${settings.port}/${settings.database}`,
     pid: () => runningPid(join(dataDir, 'postmaster.pid')),
     async isHealthy() {
-      const client = new pg.Client({ ...settings, connectionTimeoutMillis: 2_000 });
+      const client = createClient(settings, { connectionTimeoutMillis: 2_000, query_timeout: 2_000 });
       try {
         await client.connect();
         await client.query('SELECT 1');

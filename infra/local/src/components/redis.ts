@@ -9,7 +9,7 @@ import { run } from '../shell.ts';
 
 /** Asks one Redis node something on a connection of its own, without retrying; undefined when it does not answer. */
 export async function askRedisNode<T>(host: string, port: number, ask: (client: Redis) => Promise<T>): Promise<T | undefined> {
-  const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

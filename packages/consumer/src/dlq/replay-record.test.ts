@@ -54,6 +54,7 @@ describe('replayRecord', () => {
 
     expect(record.topic).toBe('evergreen.user.retry');
     expect(record.acks).toBe(-1);
+    expect(record.timeout).toBe(5_000);
     // The partitioner picks the partition from the key, as it did for the original.
     expect(message.partition).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import type { IHeaders, ProducerRecord } from 'kafkajs';
+import { PRODUCE_ACK_TIMEOUT_MS } from '@evergreen/platform';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, mainTopicOf, RETRY_GROUP_HEADER, retryTopic } from '../dead-letter.ts';
 import { headersOf } from '../event.ts';
 import { formatPosition, positionOf, type StoredDeadLetter } from './stored.ts';
@@ -64,6 +65,7 @@ export function replayRecord(letter: StoredDeadLetter, options: { group?: string
     // A dead letter of a record read from the retry topic names that topic: it goes back there too.
     topic: retryTopic(mainTopicOf(original)),
     acks: -1,
+    timeout: PRODUCE_ACK_TIMEOUT_MS,
     messages: [{ key: letter.message.key, value: letter.message.value, headers }],
   };
 }

@@ -107,6 +107,8 @@ describe('loadStackConfig', () => {
     ['EVERGREEN_REDIS_DB', '-1', 'must be a Redis database number (0-15)'],
     ['EVERGREEN_REDIS_APPENDFSYNC', 'sometimes', 'must be one of everysec, always'],
     ['EVERGREEN_SLOT_NAME', 'evergreen-outbox', 'must be a replication slot name'],
+    ['EVERGREEN_REGISTRY_TIMEOUT_MS', '0', 'must be a positive integer'],
+    ['EVERGREEN_REDIS_COMMAND_TIMEOUT_MS', '5s', 'must be a positive integer'],
     ['EVERGREEN_CONSUMER_STUCK_AFTER_MS', '0', 'must be a positive integer'],
     ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', 'localhost,*', 'without ports or wildcards, got "*"'],
     ['EVERGREEN_CONSOLE_ALLOWED_HOSTS', '*.example.com', 'without ports or wildcards'],
@@ -128,5 +130,14 @@ describe('loadStackConfig', () => {
   it('gives consumers 60 s of retrying the same records before /ready fails, unless EVERGREEN_CONSUMER_STUCK_AFTER_MS says otherwise', () => {
     expect(loadStackConfig({}).consumers.stuckAfterMs).toBe(60_000);
     expect(loadStackConfig({ EVERGREEN_CONSUMER_STUCK_AFTER_MS: '5000' }).consumers.stuckAfterMs).toBe(5_000);
+  });
+
+  it('leaves the registry and Redis timeouts to their clients unless EVERGREEN_REGISTRY_TIMEOUT_MS and EVERGREEN_REDIS_COMMAND_TIMEOUT_MS say otherwise', () => {
+    const defaults = loadStackConfig({});
+    expect(defaults.registry.timeoutMs).toBeUndefined();
+    expect(defaults.redis.commandTimeoutMs).toBeUndefined();
+    const set = loadStackConfig({ EVERGREEN_REGISTRY_TIMEOUT_MS: '8000', EVERGREEN_REDIS_COMMAND_TIMEOUT_MS: '1500' });
+    expect(set.registry.timeoutMs).toBe(8_000);
+    expect(set.redis.commandTimeoutMs).toBe(1_500);
   });
 });

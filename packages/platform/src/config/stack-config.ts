@@ -42,6 +42,11 @@ export interface RedisSettings {
   /** The logical database (SELECT) every client of this namespace uses: the demo 0, the end-to-end tests their own. */
   db: number;
   appendfsync: AppendFsync;
+  /**
+   * How long a command may go unanswered before it fails (EVERGREEN_REDIS_COMMAND_TIMEOUT_MS);
+   * undefined: createRedis's default. A client's own options (the API's 500 ms) win.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Where every component of the stack listens, read from infra/stack.env and the environment. */
@@ -79,7 +84,15 @@ export interface StackConfig {
     /** Every worker of the distributed group; `url` is the first's (any worker answers for the group). */
     workers: Array<HostPort & { url: string }>;
   };
-  registry: { url: string; ccompatUrl: string; host: string; port: number; heap: string };
+  registry: {
+    url: string;
+    ccompatUrl: string;
+    host: string;
+    port: number;
+    heap: string;
+    /** How long one registry call of a serde may take (EVERGREEN_REGISTRY_TIMEOUT_MS); undefined: the serde's default. */
+    timeoutMs?: number;
+  };
   /** The JVMs' (Kafka, Connect, registry) starting heap; each grows to its own maximum under load and gives back what it no longer uses when idle. */
   jvm: { initialHeap: string };
   topics: { prefix: string; partitions: number };
@@ -223,6 +236,7 @@ function reader(env: Record<string, string>) {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
+  const optionalPositiveInt = (name: string): number | undefined => (optional(name) === undefined ? undefined : positiveInt(name));
   const portList = (name: string, fallback: number): number[] => {
     const raw = optional(name);
     if (raw === undefined) return [fallback];
@@ -246,14 +260,14 @@ function reader(env: Record<string, string>) {
     const raw = optional(name);
     return raw === undefined ? undefined : hostList(name, raw);
   };
-  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts, hostNames };
+  return { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, optionalPositiveInt, portList, hostPorts, hostNames };
 }
 
 /** Reads and validates the stack configuration; a bad value throws a ConfigError naming the variable. */
 export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): StackConfig {
   const repoRoot = findRepoRoot();
   const env = loadStackEnv(environment, repoRoot);
-  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, portList, hostPorts, hostNames } = reader(env);
+  const { text, port, positiveInt, hours, heap, redisDb, appendFsync, slotName, optional, optionalPositiveInt, portList, hostPorts, hostNames } = reader(env);
 
   const kafkaHost = text('EVERGREEN_KAFKA_HOST');
   const kafkaPort = port('EVERGREEN_KAFKA_PORT');
@@ -299,6 +313,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       nodes: redisNodes,
       clusterReplicas: Number(optional('EVERGREEN_REDIS_CLUSTER_REPLICAS') ?? '0'),
       keyPrefix: optional('EVERGREEN_REDIS_KEY_PREFIX') ?? '',
+      commandTimeoutMs: optionalPositiveInt('EVERGREEN_REDIS_COMMAND_TIMEOUT_MS'),
     },
     kafka: {
       brokers: kafkaNodes.map((node) => `${node.host}:${node.port}`),
@@ -327,6 +342,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       host: registryHost,
       port: registryPort,
       heap: heap('EVERGREEN_REGISTRY_HEAP'),
+      timeoutMs: optionalPositiveInt('EVERGREEN_REGISTRY_TIMEOUT_MS'),
     },
     jvm: { initialHeap: heap('EVERGREEN_JVM_INITIAL_HEAP') },
     topics: { prefix: text('EVERGREEN_TOPIC_PREFIX'), partitions: positiveInt('EVERGREEN_TOPIC_PARTITIONS') },

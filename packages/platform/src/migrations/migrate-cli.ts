@@ -1,5 +1,5 @@
 import { loadStackConfig, type StackConfig } from '../config/stack-config.ts';
-import { createPool } from '../postgres/transaction.ts';
+import { createPool, LONG_RUNNING_TIMEOUTS } from '../postgres/transaction.ts';
 import { migrate, type Migration } from './migrate.ts';
 
 /**
@@ -9,9 +9,8 @@ import { migrate, type Migration } from './migrate.ts';
  */
 export async function migrateFromCli(label: string, migrations: Migration[], database?: (config: StackConfig) => string): Promise<void> {
   const config = loadStackConfig();
-  // A migration may run long (an index on a big table): no statement or answer timeout here.
   const postgres = database ? { ...config.postgres, database: database(config) } : config.postgres;
-  const pool = createPool(postgres, { max: 1, statement_timeout: 0, query_timeout: 0 });
+  const pool = createPool(postgres, { max: 1, ...LONG_RUNNING_TIMEOUTS });
   try {
     const applied = await migrate(pool, migrations);
     console.log(`[db] ${label}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema is up to date'}`);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { applyIdleTimeout, nodeServerOptions, type HttpServerTimeouts } from '../http/server-timeouts.ts';
 import type { Logger } from '../logger/logger.ts';
 
 export interface OpsServerOptions {
@@ -24,6 +25,8 @@ export interface OpsServerOptions {
   notLiveBecause?(): string | undefined;
   /** Extra fields for /health, e.g. counters; public, as notReadyBecause's reason. */
   details?(): Record<string, unknown>;
+  /** How long a client may take (DEFAULT_HTTP_SERVER_TIMEOUTS unless given): no prober holds a socket indefinitely. */
+  timeouts?: Partial<HttpServerTimeouts>;
 }
 
 /** /ready's reason when the check itself threw: its message may name hosts or hold SQL, so it is only logged. */
@@ -40,7 +43,7 @@ export interface OpsServer {
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body) });
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(nodeServerOptions(options.timeouts), (request, response) => {
     const route = async () => {
       switch (request.url) {
         case '/health': {
@@ -69,6 +72,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       },
     );
   });
+  applyIdleTimeout(server, options.timeouts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

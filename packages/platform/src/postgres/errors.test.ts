@@ -17,7 +17,10 @@ describe('isPostgresUnavailable', () => {
     ['a crash restart (57P02)', withCode('57P02', 'terminating connection because of crash of another server process')],
     ['too many connections (53300)', withCode('53300', 'sorry, too many clients already')],
     ['a connection exception (08006)', withCode('08006', 'connection failure')],
+    ['a lone client given no connection within connectionTimeoutMillis', new Error('timeout expired')],
     ['statement_timeout (57014)', withCode('57014', 'canceling statement due to statement timeout')],
+    ['lock_timeout (55P03)', withCode('55P03', 'canceling statement due to lock timeout')],
+    ['idle_in_transaction_session_timeout (25P03)', withCode('25P03', 'terminating connection due to idle-in-transaction timeout')],
     ['every address refused (AggregateError)', Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), { code: undefined })],
   ])('says yes to %s', (_case, error) => {
     expect(isPostgresUnavailable(error)).toBe(true);

@@ -14,17 +14,20 @@ const CONNECTION_MESSAGES = [
   /^Query read timeout$/,
   /is not queryable$/,
   /^Connection terminated due to connection timeout$/,
+  // A lone pg.Client's connectionTimeoutMillis (a pool says "timeout exceeded when trying to connect").
+  /^timeout expired$/,
 ];
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * SQLSTATEs that say the server cannot serve us now, not that the request is wrong: class 08
  * (connection exception), class 53 (insufficient resources: too many connections, out of memory
- * or disk), admin/crash shutdown and "starting up" (57P01-57P03), and a statement cancelled by
- * statement_timeout (57014).
+ * or disk), admin/crash shutdown and "starting up" (57P01-57P03), and the pools' bounds: a
+ * statement cancelled by statement_timeout (57014), a lock not had within lock_timeout (55P03), a
+ * session ended by idle_in_transaction_session_timeout (25P03).
  */
 function unavailableSqlState(code: string): boolean {
-  return code.startsWith('08') || code.startsWith('53') || code === '57P01' || code === '57P02' || code === '57P03' || code === '57014';
+  return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '57014', '55P03', '25P03'].includes(code);
 }
 
 /**

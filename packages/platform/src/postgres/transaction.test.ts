@@ -205,6 +205,6 @@ describe('createPool', () => {
   it('has finite timeouts by default', () => {
     const pool = createPool(settings(1));
     cleanup.push(() => pool.end());
-    expect(pool.options).toMatchObject({ connectionTimeoutMillis: 5_000, statement_timeout: 30_000, query_timeout: 35_000, keepAlive: true });
+    expect(pool.options).toMatchObject({ connectionTimeoutMillis: 5_000, statement_timeout: 30_000, lock_timeout: 10_000, idle_in_transaction_session_timeout: 60_000, query_timeout: 35_000, keepAlive: true });
   });
 });

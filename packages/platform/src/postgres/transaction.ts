@@ -110,20 +110,47 @@ async function runTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Pro
 }
 
 /**
- * How long a pool waits before it gives up, so that no caller hangs on a PostgreSQL that is down,
- * restarting or stuck: for a connection (a new one, or a free one of a full pool), for a statement
- * (the server cancels it: 57014, and the connection stays usable), and for any answer at all (the
- * client gives up on a connection that went silent; set a little above the statement timeout so
- * the server's own cancel comes first). 0 turns one off (migrations, which may run long).
+ * How long PostgreSQL work may wait before it gives up, so that no caller hangs on a PostgreSQL
+ * that is down, restarting or stuck, and no session of ours holds locks or a snapshot while its
+ * caller waits for something else (a stalled schema registry inside an outbox transaction):
+ * - connectionTimeoutMillis: for a connection (a new one, or a free one of a full pool);
+ * - statement_timeout: for a statement (the server cancels it: 57014; the connection stays usable);
+ * - lock_timeout: for a lock a statement waits on (55P03), below the statement's bound so that
+ *   contention is told apart from a slow statement;
+ * - idle_in_transaction_session_timeout: for a transaction whose client went quiet (the server ends
+ *   the session: 25P03, and every lock and snapshot it held is released);
+ * - query_timeout: for any answer at all (the client gives up on a connection that went silent, a
+ *   server that accepts and never answers; a little above the statement timeout so the server's
+ *   own cancel comes first).
+ * 0 turns one off (migrations, which may run long and wait for one another's advisory lock).
  */
 export interface PoolTimeouts {
   connectionTimeoutMillis: number;
   statement_timeout: number;
+  lock_timeout: number;
+  idle_in_transaction_session_timeout: number;
   query_timeout: number;
 }
 
-/** The defaults of every pool: generous enough for the batch tools, finite for everything. */
-export const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = { connectionTimeoutMillis: 5_000, statement_timeout: 30_000, query_timeout: 35_000 };
+/**
+ * The defaults of every pool and client: generous enough for the batch tools (verify keeps a
+ * cursor's transaction open while it compares each batch of 5,000 with the read models), finite
+ * for everything. The API's are tighter (services/registration-api/src/clients.ts).
+ */
+export const DEFAULT_POOL_TIMEOUTS: PoolTimeouts = {
+  connectionTimeoutMillis: 5_000,
+  statement_timeout: 30_000,
+  lock_timeout: 10_000,
+  idle_in_transaction_session_timeout: 60_000,
+  query_timeout: 35_000,
+};
+
+/**
+ * For work that may run long or waits for another process on purpose: migrations (a DDL statement
+ * on a big table; pg_advisory_lock until another migrator is done) and a command's wait for another
+ * run's advisory lock. The connection and an idle transaction stay bounded.
+ */
+export const LONG_RUNNING_TIMEOUTS: Partial<PoolTimeouts> = { statement_timeout: 0, lock_timeout: 0, query_timeout: 0 };
 
 /**
  * A pool with finite timeouts (DEFAULT_POOL_TIMEOUTS unless `options` says otherwise), TCP
@@ -137,4 +164,12 @@ export function createPool(settings: PostgresSettings, options: pg.PoolConfig = 
     else console.warn(`[postgres] idle connection failed; the pool replaces it: ${error.message}`);
   });
   return pool;
+}
+
+/**
+ * One connection outside any pool (a command's maintenance session), with the pools' timeouts
+ * unless `options` says otherwise. The caller connects, listens for 'error' and ends it.
+ */
+export function createClient(settings: PostgresSettings, options: pg.ClientConfig = {}): pg.Client {
+  return new pg.Client({ ...settings, keepAlive: true, ...DEFAULT_POOL_TIMEOUTS, ...options });
 }

@@ -7,14 +7,28 @@ import type { RedisSettings } from '../config/stack-config.ts';
 export type RedisClient = Redis | Cluster;
 
 /**
+ * How long a client waits for Redis, so that no caller hangs on a Redis that is stuck, or that
+ * accepts connections and never answers (a connection that stays open is never retried, so without
+ * a command timeout a command would wait forever): for a connection, and for the answer to each
+ * command, pipelined and scripted ones included. A consumer's command that times out fails its
+ * batch, which is retried with backoff and reported by the stuck detector; the API's are tighter
+ * (services/registration-api/src/clients.ts).
+ */
+export const DEFAULT_REDIS_TIMEOUTS = { connectTimeout: 2_000, commandTimeout: 5_000 } as const satisfies RedisOptions;
+
+export type RedisClientSettings = Pick<RedisSettings, 'host' | 'port' | 'db' | 'nodes' | 'keyPrefix'> & Partial<Pick<RedisSettings, 'commandTimeoutMs'>>;
+
+/**
  * The one place a Redis client is made from the stack's settings: a Cluster client when
  * EVERGREEN_REDIS_NODES lists nodes, a standalone one otherwise. `options` are per connection
- * (retries, timeouts, lazyConnect); the namespace's db or key prefix always comes from settings.
+ * (retries, timeouts, lazyConnect) over DEFAULT_REDIS_TIMEOUTS and the settings' command timeout;
+ * the namespace's db or key prefix always comes from settings.
  */
-export function createRedis(settings: Pick<RedisSettings, 'host' | 'port' | 'db' | 'nodes' | 'keyPrefix'>, options: RedisOptions = {}): RedisClient {
+export function createRedis(settings: RedisClientSettings, options: RedisOptions = {}): RedisClient {
   const keyPrefix = settings.keyPrefix === '' ? undefined : settings.keyPrefix;
-  if (settings.nodes.length === 0) return new Redis({ ...options, host: settings.host, port: settings.port, db: settings.db, keyPrefix });
-  const { lazyConnect, ...perNode } = options;
+  const bounded: RedisOptions = { ...DEFAULT_REDIS_TIMEOUTS, ...(settings.commandTimeoutMs === undefined ? {} : { commandTimeout: settings.commandTimeoutMs }), ...options };
+  if (settings.nodes.length === 0) return new Redis({ ...bounded, host: settings.host, port: settings.port, db: settings.db, keyPrefix });
+  const { lazyConnect, ...perNode } = bounded;
   return new Cluster(settings.nodes, {
     lazyConnect,
     keyPrefix,

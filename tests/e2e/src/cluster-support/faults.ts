@@ -72,7 +72,7 @@ interface ClusterNode {
 
 /** CLUSTER NODES as one node sees the cluster. */
 async function clusterNodes(node: HostPort): Promise<ClusterNode[]> {
-  const client = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000, commandTimeout: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

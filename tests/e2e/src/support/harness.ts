@@ -41,7 +41,7 @@ export async function startHarness(): Promise<Harness> {
   const topic = aggregateTopic(config, 'user');
   const logger = createLogger('e2e', process.env.EVERGREEN_E2E_LOG_LEVEL ?? 'silent');
   const pool = createPool(config.postgres);
-  const serde = AvroSerde.forUrl(config.registry.ccompatUrl);
+  const serde = AvroSerde.forRegistry(config.registry);
   const outbox = createOutbox({ serde, config, catalog: eventCatalog });
   const redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
   const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, logger });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { AvroSerde } from '@evergreen/avro-serde';
@@ -7,14 +8,18 @@ import { eventCatalog } from '@evergreen/schemas';
 import { createPool, findRepoRoot, loadStackConfig, pollUntil } from '@evergreen/platform';
 import { registerUser } from '@evergreen/registration-api';
 
-// `npm run bench:api [-- <seconds per run> [<concurrency>]]`: registrations per second and
+// `npm run bench:api [-- <seconds per run> [<concurrency>] [--keyed]]`: registrations per second and
 // latency of POST /users on the real service (its own process, as `npm start` runs it), next to
 // the same transaction (users row + outbox row, Avro-encoded, through the same registerUser and
 // the same pool size) issued directly through pg, in the same run, at the same concurrency.
-const seconds = Number(process.argv[2] ?? 15);
-const concurrency = Number(process.argv[3] ?? 16);
+// --keyed sends each request with a fresh Idempotency-Key: the API's sustained rate of keyed
+// writes, each of which leaves a key for the sweeper (docs/operations.md#bounded-storage).
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const keyed = process.argv.includes('--keyed');
+const seconds = Number(positional[0] ?? 15);
+const concurrency = Number(positional[1] ?? 16);
 if (!Number.isInteger(seconds) || seconds < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-  console.error('usage: npm run bench:api -- [<seconds per run, default 15> [<concurrency, default 16>]]');
+  console.error('usage: npm run bench:api -- [<seconds per run, default 15> [<concurrency, default 16>]] [--keyed]');
   process.exit(2);
 }
 const WARM_UP_SECONDS = 3;
@@ -72,7 +77,11 @@ async function throughTheApi(url: string, durationS: number): Promise<Measured> 
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         // A fresh email per request: a duplicate would be a cheap 409, not a registration.
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(nextRegistration()) }),
+        setupRequest: (request) => ({
+          ...request,
+          headers: keyed ? { ...request.headers, 'idempotency-key': randomUUID() } : request.headers,
+          body: JSON.stringify(nextRegistration()),
+        }),
       },
     ],
   });
@@ -128,5 +137,5 @@ console.log(`\nRegistrations (users row + outbox row in one transaction), ${seco
 console.log('| path | registrations/s | p50 | p99 | errors |');
 console.log('|---|---:|---:|---:|---:|');
 console.log(row('direct through pg (registerUser)', direct));
-console.log(row('POST /users (Fastify service)', api));
+console.log(row(keyed ? 'POST /users with an Idempotency-Key (Fastify service)' : 'POST /users (Fastify service)', api));
 console.log(`\nAPI / direct: ${((api.perSecond / direct.perSecond) * 100).toFixed(0)}%`);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { userCacheProjection, userSource, verify, driftTotal } from '@evergreen/consistency';
 import { ensureDatabase, localStack } from '@evergreen/local-stack';
@@ -10,7 +12,9 @@ import { entryFields, parseCachedUser, userFingerprint, userKey } from '@evergre
 // every user in PostgreSQL with the cache, on a database and a Redis database of the bench's own
 // holding that many users, each cached at its version. Reported against two baselines measured in
 // the same run: the ceiling (streaming the users alone, no Redis) and the naive check (one SELECT
-// and one HGETALL per user, on a sample). The target: 1,000,000 users in at most 60 s.
+// and one HGETALL per user, on a sample). The target: 1,000,000 users in at most 60 s. It also
+// reports the heap verify needed: its peak over the heap before, each sample taken after a full
+// collection, which must not grow with the number of users (docs/operations.md#bounded-storage).
 const args = process.argv.slice(2);
 const users = Number(args.find((arg) => !arg.startsWith('--')) ?? 1_000_000);
 const keep = args.includes('--keep');
@@ -63,6 +67,27 @@ async function seed(): Promise<void> {
   await pool.query('ANALYZE users');
 }
 
+/** The heap's growth while `work` runs: samples after a full collection every 250 ms, peak minus the start. */
+async function peakHeapGrowth<T>(work: () => Promise<T>): Promise<{ result: T; bytes: number }> {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const sample = () => {
+    collect();
+    return process.memoryUsage().heapUsed;
+  };
+  const before = sample();
+  let peak = before;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, sample());
+  }, 250);
+  try {
+    const result = await work();
+    return { result, bytes: Math.max(peak, sample()) - before };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function ceilingRowsPerSecond(): Promise<number> {
   const started = performance.now();
   let rows = 0;
@@ -88,7 +113,8 @@ try {
   await seed();
   const ceiling = await ceilingRowsPerSecond();
   const naive = await naiveRowsPerSecond();
-  const [report] = await verify(userSource(pool), [userCacheProjection(redis)], { graceMs: 5_000 });
+  const { result: reports, bytes: heapBytes } = await peakHeapGrowth(() => verify(userSource(pool), [userCacheProjection(redis)], { graceMs: 5_000 }));
+  const [report] = reports;
   if (!report) throw new Error('verify reported nothing');
   if (driftTotal(report) > 0) throw new Error(`verify found drift in a clean cache: ${JSON.stringify(report.counts)}`);
   const rate = report.checked / report.seconds;
@@ -101,6 +127,7 @@ try {
   console.log('');
   const projected = 1_000_000 / rate;
   console.log(`verify runs at ${(rate / ceiling).toFixed(2)}× the speed of reading the table alone; 1,000,000 users take ${projected.toFixed(1)} s at this rate (target ≤ 60 s: ${projected <= 60 ? 'met' : 'NOT met'})`);
+  console.log(`verify's heap: ${(heapBytes / 1024 / 1024).toFixed(1)} MiB at its peak over the heap before, for ${report.checked} users (sampled after a full GC every 250 ms, which slows it a little)`);
 } finally {
   if (!keep) {
     await redis.flushdb();

@@ -1,7 +1,25 @@
 import { logLevel } from 'kafkajs';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { applyRelay, removeConnector } from '@evergreen/connect-config';
-import { createClient, createKafka, createPool, createRedis, LONG_RUNNING_TIMEOUTS, migrate, scanKeys, sendBatched, type Migration, outboxRelays, pollUntil, type StackConfig } from '@evergreen/platform';
+import {
+  advisoryLockKey,
+  createClient,
+  createKafka,
+  createPool,
+  createRedis,
+  legacyNamespaceLock,
+  lockSession,
+  LONG_RUNNING_TIMEOUTS,
+  migrate,
+  scanKeys,
+  sendBatched,
+  tryLockSession,
+  unlockSession,
+  type Migration,
+  outboxRelays,
+  pollUntil,
+  type StackConfig,
+} from '@evergreen/platform';
 import { registerAllSchemas } from '@evergreen/schemas';
 import { ensureDatabase, type LocalStack } from './stack.ts';
 
@@ -9,15 +27,8 @@ import { ensureDatabase, type LocalStack } from './stack.ts';
 // database of their own on the shared local stack: the end-to-end tests (tests/e2e) and the
 // end-to-end benchmark (bench/) each keep to one, so neither leaves data where `npm start` runs.
 
-/** Held by every run using a namespace for its whole length (shared), and by a reset (exclusive). */
-const NAMESPACE_LOCK_BASE = 7_401_123;
-
-/** One advisory lock per namespace, derived from its database name. */
-function namespaceLock(config: StackConfig): number {
-  let hash = 0;
-  for (const char of config.postgres.database) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000;
-  return NAMESPACE_LOCK_BASE + hash;
-}
+/** Held by every run using a namespace for its whole length (shared), and by a reset (exclusive): one per database name. */
+const namespaceLock = (config: StackConfig) => advisoryLockKey('stackNamespace', config.postgres.database);
 
 const maintenance = (config: StackConfig, options: Parameters<typeof createClient>[1] = {}) => createClient({ ...config.postgres, database: 'postgres' }, options);
 
@@ -36,19 +47,27 @@ export interface NamespaceHold {
  */
 export async function holdNamespace(config: StackConfig): Promise<NamespaceHold> {
   const lock = namespaceLock(config);
+  const legacy = legacyNamespaceLock(config.postgres.database);
   // share() waits for another run's reset on purpose, however long it takes.
   const client = maintenance(config, LONG_RUNNING_TIMEOUTS);
   // A lost connection only lets go of the lock; it must not end the run.
   client.on('error', () => undefined);
   await client.connect();
-  const { rows } = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [lock]);
-  const exclusive = rows[0]?.taken === true;
+  // Exclusive only when no run holds either form: one of an older checkout holds only the legacy one.
+  const taken = await tryLockSession(client, lock);
+  const legacyTaken = taken && (await legacy.tryExclusive(client));
+  if (taken && !legacyTaken) await unlockSession(client, lock);
+  const exclusive = taken && legacyTaken;
   return {
     exclusive,
     async share() {
       // Waits while another run resets the namespace; ours, if any, is kept until the shared one is held.
-      await client.query('SELECT pg_advisory_lock_shared($1)', [lock]);
-      if (exclusive) await client.query('SELECT pg_advisory_unlock($1)', [lock]);
+      await lockSession(client, lock, 'shared');
+      await legacy.share(client);
+      if (exclusive) {
+        await unlockSession(client, lock);
+        await legacy.unlockExclusive(client);
+      }
     },
     async release() {
       await client.end().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type pg from 'pg';
-import type { Logger, StackConfig } from '@evergreen/platform';
+import { startPeriodicJob, type Logger, type StackConfig } from '@evergreen/platform';
 import { DRIFT_KINDS } from './drift.ts';
 import { userSource } from './users.ts';
 import { driftTotal, verify, type Projection, type VerifyReport } from './verify.ts';
@@ -32,51 +32,25 @@ export function startDriftMonitor(options: DriftMonitorOptions): DriftMonitor {
   const checked = new Gauge({ name: 'evergreen_drift_checked_entries', help: 'Entries compared by the last verification.', labelNames: ['projection'], registers });
   const duration = new Gauge({ name: 'evergreen_drift_run_seconds', help: 'How long the last verification took.', labelNames: ['projection'], registers });
 
-  let running: Promise<VerifyReport[]> | undefined;
-  let stopped = false;
-
-  async function runOnce(): Promise<VerifyReport[]> {
-    running ??= (async () => {
-      try {
-        const reports = await options.verify();
-        for (const report of reports) {
-          for (const kind of DRIFT_KINDS) entries.set({ projection: report.projection, kind }, report.counts[kind]);
-          lastRun.set({ projection: report.projection }, Date.now() / 1000);
-          checked.set({ projection: report.projection }, report.checked);
-          duration.set({ projection: report.projection }, report.seconds);
-          const total = driftTotal(report);
-          const summary = { projection: report.projection, checked: report.checked, seconds: Number(report.seconds.toFixed(2)), ...report.counts, examples: report.drifted.slice(0, 3).map((drift) => `${drift.kind}:${drift.id}`) };
-          if (total > 0) logger.error(summary, 'read model drifted from PostgreSQL; run `npm run repair`');
-          else logger.info(summary, 'read model verified: no drift');
-        }
-        return reports;
-      } finally {
-        running = undefined;
+  const job = startPeriodicJob({
+    intervalMs: options.intervalMs,
+    run: async () => {
+      const reports = await options.verify();
+      for (const report of reports) {
+        for (const kind of DRIFT_KINDS) entries.set({ projection: report.projection, kind }, report.counts[kind]);
+        lastRun.set({ projection: report.projection }, Date.now() / 1000);
+        checked.set({ projection: report.projection }, report.checked);
+        duration.set({ projection: report.projection }, report.seconds);
+        const total = driftTotal(report);
+        const summary = { projection: report.projection, checked: report.checked, seconds: Number(report.seconds.toFixed(2)), ...report.counts, examples: report.drifted.slice(0, 3).map((drift) => `${drift.kind}:${drift.id}`) };
+        if (total > 0) logger.error(summary, 'read model drifted from PostgreSQL; run `npm run repair`');
+        else logger.info(summary, 'read model verified: no drift');
       }
-    })();
-    return running;
-  }
-
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      runOnce()
-        .catch((error: unknown) => logger.warn({ err: error }, 'verification failed; trying again at the next interval'))
-        .finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running?.catch(() => undefined);
+      return reports;
     },
-  };
+    onError: (error) => logger.warn({ err: error }, 'verification failed; trying again at the next interval'),
+  });
+  return job;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RedisClient } from '@evergreen/platform';
 import type pg from 'pg';
-import { liveFields, readUserStates, streamUserStates, type UserState } from '@evergreen/user-aggregate';
+import { knownUserIds, liveFields, readUserStates, streamUserStates, type UserState } from '@evergreen/user-aggregate';
 import { readCachedUserStates, scanCachedUserIds, userFingerprint } from '@evergreen/user-read-model';
 import type { ProjectedState, SourceState } from './drift.ts';
 import type { Projection, Source } from './verify.ts';
@@ -18,6 +18,7 @@ export function userSource(pool: pg.Pool, batchSize = 5_000): Source {
       const states = await readUserStates(pool, ids);
       return new Map([...states].map(([id, state]) => [id, sourceStateOf(state)]));
     },
+    known: (ids) => knownUserIds(pool, ids),
   };
 }
 

@@ -4,9 +4,14 @@ import { classify, DRIFT_KINDS, type DriftKind, type ProjectedState, type Source
 export interface Source {
   stream(): AsyncIterable<SourceState[]>;
   read(ids: readonly string[]): Promise<Map<string, SourceState>>;
+  /** Which of these ids it has now, live or deleted: read() without the content, for the orphan scan. */
+  known(ids: readonly string[]): Promise<Set<string>>;
 }
 
-/** A read model to check: what it holds for given ids, and every id it holds a live entry for. */
+/**
+ * A read model to check: what it holds for given ids, and every id it holds an entry for, in
+ * batches (in any order: a Redis SCAN has none).
+ */
 export interface Projection {
   name: string;
   read(ids: readonly string[]): Promise<Map<string, ProjectedState>>;
@@ -60,21 +65,20 @@ interface Candidate {
 
 /**
  * Compares every read model with the source in one streaming pass over the source (each batch
- * looked up in every read model at once), then scans each read model for entries the source never
- * named, then re-checks what differed after the grace period so that changes in flight are not
- * counted. Memory: the ids of the source (for the orphan scan) and the differences.
+ * looked up in every read model at once), then scans each read model for entries the source does
+ * not know (each scanned batch looked up in the source), then re-checks what differed after the
+ * grace period so that changes in flight are not counted. Memory: a batch on each side and the
+ * differences, whatever the number of aggregates: no side is held whole.
  */
 export async function verify(source: Source, projections: readonly Projection[], options: VerifyOptions): Promise<VerifyReport[]> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 5_000;
-  const seenIds = new Set<string>();
   const candidates = projections.map(() => [] as Candidate[]);
   let sourceCount = 0;
 
   for await (const batch of source.stream()) {
     sourceCount += batch.length;
     const ids = batch.map((state) => state.id);
-    for (const id of ids) seenIds.add(id);
     const views = await Promise.all(projections.map((projection) => projection.read(ids)));
     views.forEach((view, index) => {
       for (const state of batch) if (classify(state, view.get(state.id))) candidates[index]?.push({ id: state.id, seen: state });
@@ -85,7 +89,9 @@ export async function verify(source: Source, projections: readonly Projection[],
   await Promise.all(
     projections.map(async (projection, index) => {
       for await (const ids of projection.scan()) {
-        const unknown = ids.filter((id) => !seenIds.has(id));
+        // An id the source knows now was compared by the stream, or was created since (in flight).
+        const known = await source.known(ids);
+        const unknown = ids.filter((id) => !known.has(id));
         orphanChecked[index] = (orphanChecked[index] ?? 0) + unknown.length;
         for (const id of unknown) candidates[index]?.push({ id, seen: undefined });
       }

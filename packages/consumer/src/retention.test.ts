@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOMBSTONE_TTL_SECONDS } from './sinks/redis-versioned.ts';
-import { deletionMarkerProblem, lagAgeLimit, maxLagAgeOverride, topicRetentionOf, type TopicRetention } from './retention.ts';
+import { deletionMarkerProblem, inboxWindow, lagAgeLimit, maxLagAgeOverride, topicRetentionOf, type TopicRetention } from './retention.ts';
+import { inboxWindowOf } from './inbox-pruning.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -13,7 +14,7 @@ const USER_TOPIC = topicRetentionOf('evergreen.user', entries({ 'cleanup.policy'
 
 describe('topicRetentionOf', () => {
   it('reads the cleanup policies and the durations', () => {
-    expect(USER_TOPIC).toEqual({ topic: 'evergreen.user', compacted: true, deleting: false, minCompactionLagMs: HOUR, deleteRetentionMs: DAY, retentionMs: 7 * DAY });
+    expect(USER_TOPIC).toEqual({ topic: 'evergreen.user', compacted: true, deleting: false, minCompactionLagMs: HOUR, deleteRetentionMs: DAY, retentionMs: 7 * DAY, segmentMs: undefined });
     expect(topicRetentionOf('t', entries({ 'cleanup.policy': 'compact,delete' }))).toMatchObject({ compacted: true, deleting: true });
   });
 
@@ -77,5 +78,38 @@ describe('maxLagAgeOverride', () => {
 
   it.each(['0', '-5', '1h', '1.5'])('refuses %j', (value) => {
     expect(() => maxLagAgeOverride({ EVERGREEN_CONSUMER_MAX_LAG_AGE_MS: value })).toThrow('EVERGREEN_CONSUMER_MAX_LAG_AGE_MS must be a positive whole number of milliseconds');
+  });
+});
+
+describe('inboxWindow', () => {
+  // As connect-config/topics.json creates them, with the broker's default segment.ms (7 days).
+  const deadLetters = topicRetentionOf('evergreen.user.dlq', entries({ 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY), 'segment.ms': String(7 * DAY) }));
+  const replays = topicRetentionOf('evergreen.user.retry', entries({ 'cleanup.policy': 'delete', 'retention.ms': String(DAY), 'segment.ms': String(7 * DAY) }));
+
+  it('keeps an id as long as a dead letter of an older event can still come back through a replay', () => {
+    // The dead letter is readable for up to 14 + 7 days, its replay for up to 1 + 7 more.
+    expect(inboxWindow(deadLetters, replays)).toEqual({
+      ms: 29 * DAY,
+      basis: 'evergreen.user.dlq keeps records up to 21 d (retention.ms + segment.ms), evergreen.user.retry up to 8 d',
+    });
+  });
+
+  it('grows with the topics: a longer dead-letter retention is a longer window', () => {
+    const longer = { ...deadLetters, retentionMs: 30 * DAY };
+    expect(inboxWindow(longer, replays)?.ms).toBe(45 * DAY);
+  });
+
+  it('prunes nothing when either topic keeps its records forever', () => {
+    expect(inboxWindow({ ...deadLetters, retentionMs: undefined }, replays)).toBeUndefined();
+    expect(inboxWindow(deadLetters, { ...replays, deleting: false })).toBeUndefined();
+  });
+
+  it('takes the longest window of every topic a projection reads', () => {
+    const orders = [
+      topicRetentionOf('evergreen.order.dlq', entries({ 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY), 'segment.ms': String(DAY) })),
+      topicRetentionOf('evergreen.order.retry', entries({ 'cleanup.policy': 'delete', 'retention.ms': String(DAY), 'segment.ms': String(DAY) })),
+    ];
+    expect(inboxWindowOf(['evergreen.user', 'evergreen.order'], [deadLetters, replays, ...orders])?.ms).toBe(33 * DAY);
+    expect(() => inboxWindowOf(['evergreen.payment'], [deadLetters, replays])).toThrow('evergreen.payment.dlq');
   });
 });

@@ -6,7 +6,7 @@ import { loadStackEnv } from '@evergreen/platform';
 // with admin.describeConfigs.
 
 /** The topic settings these checks read (the effective values, broker defaults included). */
-export const RETENTION_CONFIG_NAMES = ['cleanup.policy', 'min.compaction.lag.ms', 'delete.retention.ms', 'retention.ms'] as const;
+export const RETENTION_CONFIG_NAMES = ['cleanup.policy', 'min.compaction.lag.ms', 'delete.retention.ms', 'retention.ms', 'segment.ms'] as const;
 
 export interface TopicRetention {
   topic: string;
@@ -19,6 +19,11 @@ export interface TopicRetention {
   deleteRetentionMs: number | undefined;
   /** Records are deleted after this long (delete policy); undefined for -1, forever. */
   retentionMs: number | undefined;
+  /**
+   * A segment is rolled after this long, and only whole closed segments are deleted: a record can
+   * outlive retention.ms by up to this much.
+   */
+  segmentMs?: number | undefined;
 }
 
 function millis(value: string | undefined): number | undefined {
@@ -38,6 +43,7 @@ export function topicRetentionOf(topic: string, entries: ReadonlyArray<{ configN
     minCompactionLagMs: millis(value('min.compaction.lag.ms')),
     deleteRetentionMs: millis(value('delete.retention.ms')),
     retentionMs: millis(value('retention.ms')),
+    segmentMs: millis(value('segment.ms')),
   };
 }
 
@@ -108,4 +114,37 @@ export function maxLagAgeOverride(environment: NodeJS.ProcessEnv = stackEnvironm
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d{1,15}$/.test(raw) || Number(raw) === 0) throw new Error(`${MAX_LAG_AGE_VARIABLE} must be a positive whole number of milliseconds, got "${raw}"`);
   return Number(raw);
+}
+
+/** How long a topic that deletes by time may still hand out a record: retention.ms plus a segment's age; undefined: forever. */
+function longestKeptMs(retention: TopicRetention): number | undefined {
+  if (!retention.deleting || retention.retentionMs === undefined) return undefined;
+  return retention.retentionMs + (retention.segmentMs ?? 0);
+}
+
+export interface InboxWindow {
+  ms: number;
+  /** Where it comes from, for the logs. */
+  basis: string;
+}
+
+/**
+ * How long an inbox row must be kept before pruneInbox may fold it into its key's fence, for a
+ * projection reading a topic whose dead letters are `deadLetter` and replays `retry`. Past its
+ * fence, an event of the key is taken as applied, which is true of everything the topic itself
+ * can deliver again (one key's events come in version order), but not of a dead letter: it was
+ * never applied, and its replay comes later than newer events of its key. A dead letter can be
+ * read for the dead-letter topic's retention (plus a segment), and its replay for the retry
+ * topic's: keeping the row that long, a replay is always judged by the ids, not the fence.
+ * Undefined when either keeps records forever: nothing may be pruned.
+ */
+export function inboxWindow(deadLetter: TopicRetention, retry: TopicRetention): InboxWindow | undefined {
+  const deadLetterMs = longestKeptMs(deadLetter);
+  const retryMs = longestKeptMs(retry);
+  if (deadLetterMs === undefined || retryMs === undefined) return undefined;
+  const days = (ms: number) => `${+(ms / 86_400_000).toFixed(2)} d`;
+  return {
+    ms: deadLetterMs + retryMs,
+    basis: `${deadLetter.topic} keeps records up to ${days(deadLetterMs)} (retention.ms + segment.ms), ${retry.topic} up to ${days(retryMs)}`,
+  };
 }

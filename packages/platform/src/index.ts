@@ -11,10 +11,26 @@ export { migrateFromCli } from './migrations/migrate-cli.ts';
 export type { Migration } from './migrations/migrate.ts';
 export { withTransaction, withClient, checkOutClient, createPool, createClient, postgresStoreOf, CheckedOutClient, DEFAULT_POOL_TIMEOUTS, LONG_RUNNING_TIMEOUTS } from './postgres/transaction.ts';
 export type { PoolTimeouts } from './postgres/transaction.ts';
+export {
+  ADVISORY_LOCK_CLASSES,
+  advisoryLockKey,
+  describeAdvisoryLock,
+  legacyNamespaceLock,
+  lockForTransaction,
+  lockSession,
+  tryLockForTransaction,
+  tryLockSession,
+  unlockSession,
+} from './postgres/advisory-locks.ts';
+export type { AdvisoryLockKey, AdvisoryLockUse } from './postgres/advisory-locks.ts';
 export { isPostgresUnavailable, isClientSideTimeout } from './postgres/errors.ts';
 export { exitOnFatalErrors, FATAL_EXIT_CODE } from './process/fatal.ts';
 export type { FatalHandlerOptions } from './process/fatal.ts';
 export * from './tracing/index.ts';
+export { startPeriodicJob } from './jobs/periodic.ts';
+export type { PeriodicJob, PeriodicJobOptions } from './jobs/periodic.ts';
+export { drainInBatches, startRetentionJob } from './jobs/retention.ts';
+export type { DeleteBatch, DrainOptions, DrainResult, RetentionJobOptions } from './jobs/retention.ts';
 export { startOpsServer } from './ops/ops-server.ts';
 export { applyIdleTimeout, DEFAULT_HTTP_SERVER_TIMEOUTS, fastifyServerOptions, nodeServerOptions } from './http/server-timeouts.ts';
 export type { HttpServerTimeouts } from './http/server-timeouts.ts';

@@ -2,5 +2,5 @@ export { USER_AGGREGATE, USER_COLUMNS, userFromRow, UserNotFoundError, VersionMi
 export type { User, UserRow } from './user.ts';
 export { userDeleted, userDeletionRestated, userProfileUpdated, userRegistered, userSnapshot } from './user-events.ts';
 export type { SnapshotReason } from './user-events.ts';
-export { isPossibleUserId, liveFields, lockUserStates, possibleUserIds, readUserStates, streamUserStates } from './user-state.ts';
+export { isPossibleUserId, knownUserIds, liveFields, lockUserStates, possibleUserIds, readUserStates, streamUserStates } from './user-state.ts';
 export type { LiveUserFields, UserState } from './user-state.ts';

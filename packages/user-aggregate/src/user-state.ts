@@ -53,6 +53,14 @@ export async function readUserStates(db: pg.Pool | pg.PoolClient, ids: readonly 
   return collect(live.rows, deleted.rows);
 }
 
+/** Which of these ids PostgreSQL has, live or deleted, in one round trip; the rows themselves are not read. */
+export async function knownUserIds(db: pg.Pool | pg.PoolClient, ids: readonly string[]): Promise<Set<string>> {
+  const candidates = possibleUserIds(ids);
+  if (candidates.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::uuid[]) UNION ALL SELECT id FROM user_deletions WHERE id = ANY($1::uuid[])', [candidates]);
+  return new Set(rows.map((row) => row.id));
+}
+
 /**
  * The same inside the caller's transaction, with each row locked FOR SHARE until it ends: a change
  * to one of these users waits, so an event the caller re-emits from this state commits before any

@@ -1,11 +1,11 @@
 import { logLevel } from 'kafkajs';
-import { kafkaLogCreator, runWorker, watchCatchUp, workerContext } from '@evergreen/consumer';
+import { kafkaLogCreator, runWorker, startInboxPruning, watchCatchUp, workerContext } from '@evergreen/consumer';
 import { topicsOf } from '@evergreen/event-catalog';
 import { createOutbox } from '@evergreen/outbox';
 import { createKafka, createPool } from '@evergreen/platform';
 import { eventCatalog, userAggregate } from '@evergreen/schemas';
 import { buildApp } from './app.ts';
-import { createUserReplica } from './replica/user-replica.ts';
+import { createUserReplica, USER_REPLICA_CONSUMER } from './replica/user-replica.ts';
 
 const { config, logger, registry, serde, retry } = workerContext('order-service');
 const groupId = config.orders.usersGroupId;
@@ -20,6 +20,9 @@ const outbox = createOutbox({ serde, config, catalog: eventCatalog });
 const admin = createKafka({ clientId: 'order-service-bootstrap', brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) }).admin();
 await admin.connect();
 const bootstrap = await watchCatchUp({ admin, groupId, topics: [userTopic], logger, what: 'user replica bootstrap' });
+
+// The replica's inbox, pruned past the window the user topic's dead letters allow (docs/operations.md#bounded-storage).
+const inboxPruning = startInboxPruning({ pool, inboxName: () => USER_REPLICA_CONSUMER, topics: [userTopic], brokers: config.kafka.brokers, registry, logger });
 
 await runWorker({
   consumer: createUserReplica({ brokers: config.kafka.brokers, topic: userTopic, groupId, pool, serde, logger, registry, retry }),
@@ -40,6 +43,7 @@ await runWorker({
   },
   closeResources: async () => {
     bootstrap.stop();
+    await inboxPruning.stop();
     await admin.disconnect();
     await pool.end();
   },

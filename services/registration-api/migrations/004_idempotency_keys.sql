@@ -1,7 +1,8 @@
 -- Idempotency-Key (docs/api.md, "Retrying writes safely"): the answer a write gave, recorded in the
 -- write's own transaction, so a retry with the same key gets that answer instead of a second write.
--- A row exists only once its write committed (or was refused by the business rules: 404, 409, 412),
--- never without its answer, and the write never without its row: both commit, or neither does.
+-- A row exists only once its write committed, never without its answer, and the write never
+-- without its row: both commit, or neither does. A refusal (404, 409, 412) wrote nothing and is not
+-- kept (docs/api.md).
 CREATE TABLE idempotency_keys (
   key         text        PRIMARY KEY,
   -- sha256 of the request the key was first used for: method, path, canonical body, If-Match.

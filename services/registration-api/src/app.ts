@@ -8,7 +8,9 @@ import { trimStrings } from './http/trim-strings.ts';
 import { createHttpApi, DOCS_PATH, RETRY_AFTER_SECONDS, serveOpenApi, traceRequests } from '@evergreen/http-problem';
 import { readUserRoutes } from './routes/read-user.ts';
 import { userSchema } from './routes/user-schemas.ts';
-import { userRoutes, type IdempotencyOptions } from './routes/users.ts';
+import { userRoutes } from './routes/users.ts';
+import { IdempotencyStore, DEFAULT_IDEMPOTENCY_TTL_HOURS } from './idempotency/store.ts';
+import { startApiRetention, type ApiRetentionOptions } from './retention.ts';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -17,8 +19,8 @@ export interface AppOptions {
   redis: RedisClient;
   /** How long a read with ?minVersion waits for the cache (EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS). */
   readYourWritesTimeoutMs: number;
-  /** Idempotency-Key: how long answers are kept (EVERGREEN_IDEMPOTENCY_TTL_HOURS, default 24) and how often expired ones are swept. */
-  idempotency?: IdempotencyOptions;
+  /** How long Idempotency-Key answers and deletion records are kept, and how often the API sweeps them. */
+  retention?: ApiRetentionOptions;
   /** Off when not given (tests); server.ts passes the process's pino logger. */
   logger?: FastifyBaseLogger;
   metrics?: ApiMetrics;
@@ -69,7 +71,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  await app.register(userRoutes, { pool, outbox: options.outbox, metrics, idempotency: options.idempotency });
+  const keys = new IdempotencyStore(pool, options.retention?.idempotencyTtlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS);
+  const retention = startApiRetention({ pool, keys, registry: metrics.registry, logger: app.log, retention: options.retention });
+  app.addHook('onClose', async () => retention.stop());
+  await app.register(userRoutes, { pool, outbox: options.outbox, metrics, keys });
   await app.register(readUserRoutes, { pool, redis, readYourWritesTimeoutMs: options.readYourWritesTimeoutMs });
   return app;
 }

@@ -97,7 +97,6 @@ describe('POST /users with an Idempotency-Key', () => {
       'BEGIN',
       'SELECT pg_try_advisory_xact_lock($1, hashtext($2))',
       'SELECT fingerprint, status,',
-      'SAVEPOINT idempotent_write',
       'INSERT INTO users',
       'outbox.publish UserRegistered',
       'INSERT INTO idempotency_keys',
@@ -172,7 +171,7 @@ describe('POST /users with an Idempotency-Key', () => {
     expect(retry.body).toBe(first.body);
   });
 
-  it('records a refusal of the business rules (email taken) after rolling back to the savepoint, and replays it', async () => {
+  it('records no refusal of the business rules (email taken): it rolls back, and a retry runs anew', async () => {
     const keys = fakeKeys();
     const { post, db } = await keyedSetup(keys, { failOn: { statement: 'INSERT INTO users', error: unique('duplicate key value violates unique constraint "users_email_key"') } });
 
@@ -180,14 +179,14 @@ describe('POST /users with an Idempotency-Key', () => {
 
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ type: 'https://evergreen.dev/problems/email-taken' });
-    expect(db.log.slice(-4)).toEqual(['INSERT INTO users', 'ROLLBACK TO SAVEPOINT', 'INSERT INTO idempotency_keys', 'COMMIT']);
-    expect(keys.rows.get(KEY)?.status).toBe(409);
+    expect(db.log.slice(-2)).toEqual(['INSERT INTO users', 'ROLLBACK']);
+    expect(db.log).not.toContain('INSERT INTO idempotency_keys');
+    expect(keys.rows.size).toBe(0);
 
     const retry = await post(ALICE);
     expect(retry.statusCode).toBe(409);
-    expect(retry.body).toBe(refused.body);
-    expect(retry.headers['content-type']).toBe(refused.headers['content-type']);
-    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(db.log.filter((line) => line === 'INSERT INTO users')).toHaveLength(2);
   });
 
   it('records nothing for a fault (5xx): the whole transaction rolls back, and a retry runs anew', async () => {
@@ -230,7 +229,7 @@ describe('PATCH and DELETE /users/:id with an Idempotency-Key', () => {
     expect(published).toHaveLength(1);
   });
 
-  it('records a 404 and replays it; the same key on DELETE of that path is another request (422)', async () => {
+  it('records no 404 or 412: a retry runs again, and the key stays free for the corrected request', async () => {
     const keys = fakeKeys();
     const { app, db } = await keyedSetup(keys);
 
@@ -239,11 +238,17 @@ describe('PATCH and DELETE /users/:id with an Idempotency-Key', () => {
     const other = await app.inject({ method: 'DELETE', url: `/users/${USER_ID}`, headers: { 'idempotency-key': KEY, 'if-match': '"1"' } });
 
     expect(missing.statusCode).toBe(404);
-    expect(db.log).toContain('ROLLBACK TO SAVEPOINT');
-    expect(keys.rows.get(KEY)?.status).toBe(404);
     expect(retry.statusCode).toBe(404);
-    expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(other.statusCode).toBe(422);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    // Not a reuse of the key (422): nothing was recorded under it.
+    expect(other.statusCode).toBe(404);
+    expect(keys.rows.size).toBe(0);
+    expect(db.log).not.toContain('INSERT INTO idempotency_keys');
+
+    const stale = await keyedSetup(fakeKeys({ user: storedUser(2) }));
+    const refused = await stale.app.inject({ method: 'PATCH', url: `/users/${USER_ID}`, headers: { 'idempotency-key': KEY, 'if-match': '"1"' }, payload: { name: 'Ada' } });
+    expect(refused.statusCode).toBe(412);
+    expect(stale.db.log).not.toContain('INSERT INTO idempotency_keys');
   });
 
   it('replays a deletion: 204, no body, the same ETag', async () => {

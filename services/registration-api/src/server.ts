@@ -28,7 +28,14 @@ redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connectio
 // Schema ids are looked up inside the write's transaction: a registry that does not answer fails it
 // within API_REGISTRY_TIMEOUT_MS (503 naming the registry), below the pool's idle-in-transaction bound.
 const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl, { timeoutMs: API_REGISTRY_TIMEOUT_MS }), config, catalog: eventCatalog });
-const app = await buildApp({ pool, outbox, redis, readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs, idempotency: { ttlHours: config.api.idempotencyTtlHours }, logger });
+const app = await buildApp({
+  pool,
+  outbox,
+  redis,
+  readYourWritesTimeoutMs: config.api.readYourWritesTimeoutMs,
+  retention: { idempotencyTtlHours: config.api.idempotencyTtlHours, userDeletionRetentionDays: config.api.userDeletionRetentionDays },
+  logger,
+});
 
 let closing = false;
 const shutdown = async (signal: string) => {

@@ -66,7 +66,7 @@ describe.concurrent('the APIs, fuzzed', () => {
       redis = new Redis({ host: config.redis.host, port: config.redis.port, db: config.redis.db });
       const outbox = createOutbox({ serde: AvroSerde.forUrl(config.registry.ccompatUrl), config, catalog: eventCatalog });
       // Its users are never in the cache: a read with minVersion waits this long for it, then reads PostgreSQL.
-      app = await buildRegistrationApi({ pool: database.pool, outbox, redis, readYourWritesTimeoutMs: 5, idempotency: { sweepIntervalMs: 3_600_000 }, logger });
+      app = await buildRegistrationApi({ pool: database.pool, outbox, redis, readYourWritesTimeoutMs: 5, retention: { sweepIntervalMs: 3_600_000 }, logger });
     });
     afterAll(async () => {
       await app?.close();

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '@evergreen/platform';
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_LOCK_CLASS, IdempotencyStore } from '@evergreen/registration-api';
+import { Registry } from 'prom-client';
+import { ADVISORY_LOCK_CLASSES, createLogger, drainInBatches, pollUntil, type DrainResult } from '@evergreen/platform';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, DEFAULT_SWEEP_INTERVAL_MS, IdempotencyStore, startApiRetention } from '@evergreen/registration-api';
 import { startHarness, uniqueEmail, type Harness } from './support/harness.ts';
+
+/**
+ * The API's sustained rate of keyed writes (registrations with an Idempotency-Key), as measured by
+ * `npm run bench:api -- 15 16 --keyed` (docs/api.md#how-fast): each leaves one key to sweep.
+ */
+const SUSTAINED_KEYED_WRITES_PER_SECOND = 1_130;
 
 // Issue #11: writes with an Idempotency-Key, against the real PostgreSQL (locks, visibility,
 // expiry) with the relay and the tap on its topic to count the events that really went out.
@@ -30,6 +37,7 @@ describe('Idempotency-Key', () => {
     body: response.body,
   });
 
+  const keyRows = async (key: string) => Number((await h.pool.query<{ count: string }>('SELECT count(*) FROM idempotency_keys WHERE key = $1', [key])).rows[0]?.count);
   const usersWithEmail = async (email: string) => Number((await h.pool.query<{ count: string }>('SELECT count(*) FROM users WHERE lower(email) = lower($1)', [email])).rows[0]?.count);
 
   /**
@@ -126,7 +134,7 @@ describe('Idempotency-Key', () => {
             await h.pool.query(
               `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
                  AND classid = $1::bigint::oid AND objid = (hashtext($2)::bigint & 4294967295)::oid`,
-              [IDEMPOTENCY_LOCK_CLASS, key],
+              [ADVISORY_LOCK_CLASSES.idempotencyKey, key],
             )
           ).rowCount === 1,
         { description: 'the first PATCH to hold its key', timeoutMs: 10_000, intervalMs: 20 },
@@ -176,7 +184,7 @@ describe('Idempotency-Key', () => {
     expect(await relayedEvents(user.id, 3)).toEqual(['UserRegistered@1', 'UserProfileUpdated@2', 'UserDeleted@3']);
   });
 
-  it('records a refusal of the business rules: an email taken stays the answer, even once the email is free', async () => {
+  it('keeps no refusal: a retry runs again, and once the email is free it registers, under the same key', async () => {
     const email = uniqueEmail('taken');
     const holder = (await h.app.inject({ method: 'POST', url: '/users', payload: { email, name: 'Holder' } })).json<{ id: string }>();
     const key = randomUUID();
@@ -185,13 +193,36 @@ describe('Idempotency-Key', () => {
     const refused = await post(key, body);
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ type: 'https://evergreen.dev/problems/email-taken' });
+    expect(await keyRows(key)).toBe(0);
     expect((await remove(undefined, holder.id)).statusCode).toBe(204);
 
     const retry = await post(key, body);
 
-    expect(essence(retry)).toEqual(essence(refused));
-    expect(retry.headers['idempotent-replayed']).toBe('true');
-    expect(await usersWithEmail(email)).toBe(0);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(await usersWithEmail(email)).toBe(1);
+    // The write is kept: from now on the key replays it.
+    expect(essence(await post(key, body))).toEqual(essence(retry));
+  });
+
+  it('keeps no 404 or 412 under a key: they wrote nothing, and the answer is the same when run again', async () => {
+    const user = (await h.app.inject({ method: 'POST', url: '/users', payload: { email: uniqueEmail('refusals'), name: 'Refusals' } })).json<{ id: string }>();
+    const missingKey = randomUUID();
+    const staleKey = randomUUID();
+    const missing = randomUUID();
+
+    const notFound = [await patch(missingKey, missing, '"1"', { name: 'Nobody' }), await patch(missingKey, missing, '"1"', { name: 'Nobody' })];
+    expect((await patch(undefined, user.id, '"1"', { name: 'Moved On' })).statusCode).toBe(200);
+    const stale = [await patch(staleKey, user.id, '"1"', { name: 'Too Late' }), await patch(staleKey, user.id, '"1"', { name: 'Too Late' })];
+
+    expect(notFound.map((response) => response.statusCode)).toEqual([404, 404]);
+    expect(stale.map((response) => response.statusCode)).toEqual([412, 412]);
+    expect(stale.map((response) => response.headers.etag)).toEqual(['"2"', '"2"']);
+    for (const response of [...notFound, ...stale]) expect(response.headers['idempotent-replayed']).toBeUndefined();
+    expect(await keyRows(missingKey)).toBe(0);
+    expect(await keyRows(staleKey)).toBe(0);
+    // The key of a refusal is free: the corrected request runs under it.
+    expect((await patch(staleKey, user.id, '"2"', { name: 'In Time' })).statusCode).toBe(200);
   });
 
   it('treats an expired key as new, and keeps a fresh answer for the configured time', async () => {
@@ -215,7 +246,7 @@ describe('Idempotency-Key', () => {
     expect(Number(rows[0]?.ttl_hours)).toBe(DEFAULT_IDEMPOTENCY_TTL_HOURS);
   });
 
-  it('sweeps expired keys in bounded batches and keeps the live ones', async () => {
+  it('sweeps expired keys until none is left and keeps the live ones', async () => {
     const live = randomUUID();
     expect((await post(live, { email: uniqueEmail('live'), name: 'Live' })).statusCode).toBe(201);
     const expired = Array.from({ length: 5 }, () => `expired-${randomUUID()}`);
@@ -226,10 +257,42 @@ describe('Idempotency-Key', () => {
     );
 
     // Other runs may have left expired keys of their own: at least ours go, two per statement.
-    const deleted = await new IdempotencyStore(h.pool).sweep({ batchSize: 2 });
+    const { deleted, batches } = await drainInBatches((limit) => new IdempotencyStore(h.pool).deleteExpired(limit), { batchSize: 2 });
 
     expect(deleted).toBeGreaterThanOrEqual(expired.length);
+    expect(batches).toBeGreaterThanOrEqual(3);
     const { rows } = await h.pool.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE key = ANY($1)', [[live, ...expired]]);
     expect(rows.map((row) => row.key)).toEqual([live]);
   });
+
+  it('keeps up with ten times the sustained write rate: what piles up in a sweep interval goes within that interval', async () => {
+    const backlog = Math.ceil((10 * SUSTAINED_KEYED_WRITES_PER_SECOND * DEFAULT_SWEEP_INTERVAL_MS) / 1_000);
+    const run = `sweep-${randomUUID()}`;
+    // Rows as a write records them (its answer's headers and body), expired.
+    await h.pool.query(
+      `INSERT INTO idempotency_keys (key, fingerprint, method, path, status, headers, body, expires_at)
+       SELECT $2 || '-' || n, md5(n::text), 'POST', '/users', 201,
+              json_build_object('content-type', 'application/json; charset=utf-8', 'location', '/users/' || gen_random_uuid(), 'etag', '"1"'),
+              json_build_object('id', gen_random_uuid(), 'email', 'sweep-' || n || '@example.com', 'name', 'Swept User', 'avatarUrl', null, 'version', 1),
+              now() - interval '1 second'
+         FROM generate_series(1, $1) AS n`,
+      [backlog, run],
+    );
+    const registry = new Registry();
+    const retention = startApiRetention({ pool: h.pool, keys: new IdempotencyStore(h.pool), registry, logger: createLogger('e2e-sweep', 'silent'), retention: { sweepIntervalMs: 3_600_000 } });
+
+    let sweep: DrainResult | undefined;
+    try {
+      sweep = await retention.idempotencyKeys.runOnce();
+    } finally {
+      await retention.stop();
+    }
+
+    const { rows } = await h.pool.query<{ left: string }>("SELECT count(*) AS left FROM idempotency_keys WHERE key LIKE $1 || '-%'", [run]);
+    expect(rows[0]?.left).toBe('0');
+    expect(sweep?.deleted).toBeGreaterThanOrEqual(backlog);
+    console.log(`[sweep] ${sweep?.deleted} expired keys in ${sweep?.seconds.toFixed(2)} s: ${Math.round((sweep?.deleted ?? 0) / (sweep?.seconds ?? 1))} rows/s`);
+    expect((sweep?.seconds ?? Infinity) * 1_000).toBeLessThan(DEFAULT_SWEEP_INTERVAL_MS);
+    expect(await registry.metrics()).toMatch(/evergreen_retention_deleted_rows_total\{table="idempotency_keys"\} [1-9]/);
+  }, 120_000);
 });

@@ -90,10 +90,15 @@ describe('the order service, deployed after the users were published', () => {
     services.push(service);
 
     // Read the moment /ready answered 200, before anything else is written.
-    const [{ rows: replica }, { rows: source }] = await Promise.all([
+    const [{ rows: replicated }, { rows: source }, { rows: gonePg }] = await Promise.all([
       orders.query<{ id: string; version: string }>('SELECT id, version FROM user_replica ORDER BY id'),
       h.pool.query<{ id: string; version: string }>('SELECT id, version FROM users ORDER BY id'),
+      h.pool.query<{ id: string }>('SELECT id FROM user_deletions'),
     ]);
+    // Other suites put synthetic users straight on the topic (records behind their poison), which
+    // PostgreSQL never had; every user PostgreSQL knows, live or deleted, must be exactly as it is there.
+    const known = new Set([...source.map((row) => row.id), ...gonePg.map((row) => row.id)]);
+    const replica = replicated.filter((row) => known.has(row.id));
     expect(replica.length).toBeGreaterThanOrEqual(USERS - deleted.length);
     expect(replica).toEqual(source);
     const { rows: gone } = await orders.query('SELECT id FROM user_replica WHERE id = ANY($1::uuid[])', [deleted]);

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { checkOutClient, withTransaction } from '@evergreen/platform';
+import { advisoryLockKey, checkOutClient, describeAdvisoryLock, lockForTransaction, tryLockSession, unlockSession, withTransaction, type AdvisoryLockKey } from '@evergreen/platform';
+import { forgetInbox } from '../sinks/postgres-inbox.ts';
 import { GenerationConflictError, GenerationRetiredError, RebuildLockedError, storedGeneration, type GenerationStore } from './store.ts';
 
 /** What one generation of a PostgreSQL projection calls its things. */
@@ -18,21 +19,11 @@ export interface PostgresGenerationOptions {
   /** Its row in projection_generation, and its name in messages. */
   projection: string;
   names(generation: number): PostgresGenerationNames;
-  /** Inbox rows deleted per statement when a generation is dropped (default 5,000). */
+  /** Inbox rows (and fences) deleted per statement when a generation is dropped (default 5,000). */
   inboxDeleteBatch?: number;
   /** How long the switch waits for locks (readers, in-flight batches) before it gives up (default 30 s). */
   switchLockTimeoutMs?: number;
 }
-
-// Any constants: they only have to differ from the other advisory locks (migrations use 7_401_122).
-/** Held (session) by a rebuild for its whole run. */
-const REBUILD_LOCK_CLASS = 7_401_123;
-/**
- * Held shared (transaction) by every batch of every generation's writers, exclusively by the
- * switch. The lock manager queues requests in order, so the switch waits for the batches in
- * flight and new batches wait for the switch; no writer starves it, and no row is written to lock.
- */
-const SWITCH_LOCK_CLASS = 7_401_124;
 
 /** Quotes a name this module built; refuses anything but a plain lower-case identifier. */
 function ident(name: string): string {
@@ -58,12 +49,22 @@ async function relationKind(db: Queryable, name: string): Promise<string | undef
  */
 export class PostgresGenerationStore implements GenerationStore {
   readonly projection: string;
+  /** Held (session) by a rebuild for its whole run. */
+  private readonly rebuildLock: AdvisoryLockKey;
+  /**
+   * Held shared (transaction) by every batch of every generation's writers, exclusively by the
+   * switch. The lock manager queues requests in order, so the switch waits for the batches in
+   * flight and new batches wait for the switch; no writer starves it, and no row is written to lock.
+   */
+  private readonly switchLock: AdvisoryLockKey;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresGenerationOptions,
   ) {
     this.projection = options.projection;
+    this.rebuildLock = advisoryLockKey('projectionRebuild', options.projection);
+    this.switchLock = advisoryLockKey('generationSwitch', options.projection);
   }
 
   /** Makes sure the projection has its row (at generation 1), for the switch to move. */
@@ -86,7 +87,7 @@ export class PostgresGenerationStore implements GenerationStore {
    * Generations above the active one (being rebuilt) may write.
    */
   async fence(tx: pg.PoolClient, generation: number): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [SWITCH_LOCK_CLASS, this.projection]);
+    await lockForTransaction(tx, this.switchLock, 'shared');
     const { rows } = await tx.query<{ generation: number }>('SELECT generation FROM projection_generation WHERE projection = $1', [this.projection]);
     const active = storedGeneration(rows[0]?.generation);
     if (generation < active) throw new GenerationRetiredError(this.projection, generation, active);
@@ -99,15 +100,14 @@ export class PostgresGenerationStore implements GenerationStore {
     const checkedOut = await checkOutClient(this.pool);
     const client = checkedOut.client;
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [REBUILD_LOCK_CLASS, this.projection]);
-      if (!rows[0]?.locked) throw new RebuildLockedError(this.projection, `PostgreSQL advisory lock (${REBUILD_LOCK_CLASS}, hashtext('${this.projection}')) is held`);
+      if (!(await tryLockSession(client, this.rebuildLock))) throw new RebuildLockedError(this.projection, `PostgreSQL advisory lock ${describeAdvisoryLock(this.rebuildLock)} is held`);
     } catch (error) {
       checkedOut.release();
       throw error;
     }
     return async () => {
       try {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [REBUILD_LOCK_CLASS, this.projection]);
+        await unlockSession(client, this.rebuildLock);
       } catch (error) {
         checkedOut.discard(error as Error);
       } finally {
@@ -120,7 +120,7 @@ export class PostgresGenerationStore implements GenerationStore {
     await this.ensure();
     await withTransaction(this.pool, async (tx) => {
       // No switch while the new tables are copied from the active generation's.
-      await tx.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [SWITCH_LOCK_CLASS, this.projection]);
+      await lockForTransaction(tx, this.switchLock, 'shared');
       const { rows } = await tx.query<{ generation: number }>('SELECT generation FROM projection_generation WHERE projection = $1', [this.projection]);
       const active = storedGeneration(rows[0]?.generation);
       if (generation <= active) throw new RangeError(`generation ${generation} of ${this.projection} cannot be prepared: generation ${active} is active`);
@@ -146,7 +146,7 @@ export class PostgresGenerationStore implements GenerationStore {
     await withTransaction(this.pool, async (tx) => {
       await tx.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.switchLockTimeoutMs ?? 30_000))}`);
       // Waits for every batch in flight (they hold it shared) and holds off new ones until the commit.
-      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SWITCH_LOCK_CLASS, this.projection]);
+      await lockForTransaction(tx, this.switchLock);
       const { rows } = await tx.query<{ generation: number }>('SELECT generation FROM projection_generation WHERE projection = $1 FOR UPDATE', [this.projection]);
       const active = storedGeneration(rows[0]?.generation);
       if (active !== from) throw new GenerationConflictError(this.projection, from, active);
@@ -188,14 +188,8 @@ export class PostgresGenerationStore implements GenerationStore {
     return `tables ${Object.values(names.tables).join(', ')}, inbox ${names.inboxName}`;
   }
 
-  /** In short statements, so no long transaction holds the inbox. */
-  private async deleteInbox(inboxName: string): Promise<number> {
-    const batch = this.options.inboxDeleteBatch ?? 5_000;
-    let deleted = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query('DELETE FROM consumer_inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM consumer_inbox WHERE consumer = $1 LIMIT $2))', [inboxName, batch]);
-      deleted += rowCount ?? 0;
-      if (!rowCount) return deleted;
-    }
+  /** Its inbox rows and fences, in short statements, so no long transaction holds the inbox. */
+  private deleteInbox(inboxName: string): Promise<number> {
+    return forgetInbox(this.pool, inboxName, this.options.inboxDeleteBatch);
   }
 }

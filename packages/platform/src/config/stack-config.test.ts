@@ -27,6 +27,17 @@ describe('loadStackConfig', () => {
     expect(loadStackConfig({ EVERGREEN_IDEMPOTENCY_TTL_HOURS: '48' }).api.idempotencyTtlHours).toBe(48);
   });
 
+  it('keeps deletion records 30 days, and refuses fewer days than a dead letter can still be replayed in', () => {
+    expect(loadStackConfig({}).api.userDeletionRetentionDays).toBe(30);
+    // 14 days of dead letters + 1 of replays.
+    expect(loadStackConfig({ EVERGREEN_USER_DELETIONS_RETENTION_DAYS: '15' }).api.userDeletionRetentionDays).toBe(15);
+    const error = refusal({ EVERGREEN_USER_DELETIONS_RETENTION_DAYS: '14' });
+    expect(error.variable).toBe('EVERGREEN_USER_DELETIONS_RETENTION_DAYS');
+    expect(error.message).toContain('must be at least 15 days');
+    // Longer dead-letter retention, longer memory of deletions.
+    expect(refusal({ EVERGREEN_DLQ_RETENTION_MS: String(40 * 86_400_000) }).message).toContain('must be at least 41 days');
+  });
+
   it('keeps the demo namespace and a once-a-second fsync by default, and takes others from the environment', () => {
     const defaults = loadStackConfig({});
     expect(defaults.redis).toMatchObject({ db: 0, appendfsync: 'everysec' });

@@ -103,6 +103,11 @@ export interface StackConfig {
     readYourWritesTimeoutMs: number;
     /** How long an Idempotency-Key's answer is kept and replayed, in hours (EVERGREEN_IDEMPOTENCY_TTL_HOURS). */
     idempotencyTtlHours: number;
+    /**
+     * How long user_deletions remembers a deleted user, in days (EVERGREEN_USER_DELETIONS_RETENTION_DAYS):
+     * at least as long as the dead-letter and retry topics keep what could bring the user back.
+     */
+    userDeletionRetentionDays: number;
   };
   populator: { port: number };
   /** The periodic verification of read models against PostgreSQL (packages/consistency). */
@@ -281,6 +286,13 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
   const registryPort = port('EVERGREEN_REGISTRY_PORT');
   const apiHost = text('EVERGREEN_API_HOST');
   const apiPort = port('EVERGREEN_API_PORT');
+  // A replayed dead letter is the last way a deleted user can reach a read model again: the record
+  // of the deletion must outlive everything the dead-letter and retry topics still hold.
+  const replayHorizonDays = Math.ceil((positiveInt('EVERGREEN_DLQ_RETENTION_MS') + positiveInt('EVERGREEN_RETRY_RETENTION_MS')) / 86_400_000);
+  const userDeletionRetentionDays = positiveInt('EVERGREEN_USER_DELETIONS_RETENTION_DAYS');
+  if (userDeletionRetentionDays < replayHorizonDays) {
+    throw new ConfigError('EVERGREEN_USER_DELETIONS_RETENTION_DAYS', `must be at least ${replayHorizonDays} days (EVERGREEN_DLQ_RETENTION_MS + EVERGREEN_RETRY_RETENTION_MS, how long a dead letter can still be replayed), got ${userDeletionRetentionDays}`);
+  }
 
   return {
     repoRoot,
@@ -341,6 +353,7 @@ export function loadStackConfig(environment: NodeJS.ProcessEnv = process.env): S
       readYourWritesTimeoutMs: positiveInt('EVERGREEN_READ_YOUR_WRITES_TIMEOUT_MS'),
       // At most a year: the keys are a retry window, not an archive.
       idempotencyTtlHours: hours('EVERGREEN_IDEMPOTENCY_TTL_HOURS', 8_760),
+      userDeletionRetentionDays,
     },
     populator: { port: port('EVERGREEN_POPULATOR_PORT') },
     consistency: { verifyIntervalMs: positiveInt('EVERGREEN_VERIFY_INTERVAL_MS'), verifyGraceMs: positiveInt('EVERGREEN_VERIFY_GRACE_MS') },

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Pool } from 'pg';
 import { checkOutClient } from '../postgres/transaction.ts';
+import { advisoryLockKey, lockSession, unlockSession } from '../postgres/advisory-locks.ts';
 
 export interface Migration {
   /** Unique across every folder, e.g. "outbox/001_outbox.sql". */
@@ -17,8 +18,7 @@ export function readMigrations(scope: string, folder: string): Migration[] {
     .map((file) => ({ id: `${scope}/${basename(file)}`, sql: readFileSync(join(folder, file), 'utf8') }));
 }
 
-// Any constant works; it only has to be the same for every Evergreen process.
-const MIGRATION_LOCK_KEY = 7_401_122;
+const MIGRATION_LOCK = advisoryLockKey('migrations');
 
 /**
  * Applies the migrations not yet recorded in evergreen_migrations, each in its own transaction.
@@ -30,7 +30,7 @@ export async function migrate(pool: Pool, migrations: Migration[]): Promise<stri
   const client = checkedOut.client;
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await lockSession(client, MIGRATION_LOCK);
     await client.query(
       'CREATE TABLE IF NOT EXISTS evergreen_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
@@ -49,7 +49,7 @@ export async function migrate(pool: Pool, migrations: Migration[]): Promise<stri
       applied.push(migration.id);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((error: unknown) => checkedOut.discard(error as Error));
+    await unlockSession(client, MIGRATION_LOCK).catch((error: unknown) => checkedOut.discard(error as Error));
     checkedOut.release();
   }
   return applied;

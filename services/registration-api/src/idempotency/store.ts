@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '@evergreen/platform';
+import { advisoryLockKey, tryLockForTransaction, withTransaction } from '@evergreen/platform';
 
 /** An answer as a write route sends it, and as an idempotency key records it. */
 export interface Answer {
@@ -24,24 +24,19 @@ export interface KeyedRequest {
  * - replayed: the key was used for this same request before; `answer` is that first answer;
  * - reused: the key was used for a different request; nothing ran;
  * - in-flight: another request with the key is running now; nothing ran.
+ * A write that throws (a refusal of the business rules, or a fault) records nothing: execute
+ * rethrows, and a retry with the key runs anew.
  */
 export type IdempotentOutcome = { kind: 'executed'; answer: Answer } | { kind: 'replayed'; answer: Answer } | { kind: 'reused' } | { kind: 'in-flight' };
 
-/** A write inside the key's transaction: its answer, or a thrown error that `refuse` may turn into a 4xx answer. */
-export interface IdempotentWrite {
-  perform(tx: pg.PoolClient): Promise<Answer>;
-  /** The answer for a refusal of the business rules (404, 409, 412), which is recorded; undefined: a fault, rethrown, nothing recorded. */
-  refuse(error: unknown): Answer | undefined;
-}
+/** A write inside the key's transaction, answering what it wrote; a throw rolls it back with nothing recorded. */
+export type IdempotentWrite = (tx: pg.PoolClient) => Promise<Answer>;
 
 /** How long a key is kept when nothing else is configured (EVERGREEN_IDEMPOTENCY_TTL_HOURS). */
 export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 24;
 
-/**
- * The first key of the two-key advisory locks held while a key's request runs; the second is
- * hashtext(key). (Two-key advisory locks never clash with the one-key ones, such as migrations'.)
- */
-export const IDEMPOTENCY_LOCK_CLASS = 7_401_124;
+/** The advisory lock held while a request with `key` runs (packages/platform's registry of locks). */
+export const idempotencyLock = (key: string) => advisoryLockKey('idempotencyKey', key);
 
 interface RecordedRow {
   fingerprint: string;
@@ -58,7 +53,9 @@ const answerOf = (row: RecordedRow): Answer => ({
 
 /**
  * Idempotency keys in PostgreSQL (migrations/004_idempotency_keys.sql). A key's answer is recorded
- * in the same transaction as its write, so no crash can leave one without the other.
+ * in the same transaction as its write, so no crash can leave one without the other. Only writes
+ * are recorded: a refusal wrote nothing, so running it again is harmless, and recording it would
+ * let any client fill the table with keys of requests that changed nothing.
  */
 export class IdempotencyStore {
   constructor(
@@ -75,30 +72,19 @@ export class IdempotencyStore {
    *    committed by the lock's last holder is always seen here: same fingerprint → replayed,
    *    another → reused;
    * 3. no record and the lock is someone else's → in-flight;
-   * 4. no record and the lock is ours → the write, behind a savepoint (a refusal's failed statement,
-   *    like the email's unique violation, is rolled back to it, so the refusal can be recorded),
-   *    then the record, then COMMIT. A fault rolls the whole transaction back: nothing is
-   *    recorded, and the retry runs anew.
+   * 4. no record and the lock is ours → the write, then the record, then COMMIT. A throw (a
+   *    refusal, a fault) rolls the whole transaction back: nothing is recorded, and a retry runs anew.
    * Even without the lock, the key's primary key would let only one of two such transactions commit.
    */
   async execute(request: KeyedRequest, write: IdempotentWrite): Promise<IdempotentOutcome> {
     return withTransaction(this.pool, async (tx): Promise<IdempotentOutcome> => {
-      const { rows: locks } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [IDEMPOTENCY_LOCK_CLASS, request.key]);
+      const locked = await tryLockForTransaction(tx, idempotencyLock(request.key));
       const { rows } = await tx.query<RecordedRow>('SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE key = $1 AND expires_at > now()', [request.key]);
       const recorded = rows[0];
       if (recorded) return recorded.fingerprint === request.fingerprint ? { kind: 'replayed', answer: answerOf(recorded) } : { kind: 'reused' };
-      if (locks[0]?.locked !== true) return { kind: 'in-flight' };
+      if (!locked) return { kind: 'in-flight' };
 
-      await tx.query('SAVEPOINT idempotent_write');
-      let answer: Answer;
-      try {
-        answer = await write.perform(tx);
-      } catch (error) {
-        const refusal = write.refuse(error);
-        if (!refusal) throw error;
-        await tx.query('ROLLBACK TO SAVEPOINT idempotent_write');
-        answer = refusal;
-      }
+      const answer = await write(tx);
       // An expired record of the key is replaced; a live one cannot be there (we hold the lock and saw none).
       const { rowCount } = await tx.query(
         `INSERT INTO idempotency_keys (key, fingerprint, method, path, status, headers, body, created_at, expires_at)
@@ -114,57 +100,16 @@ export class IdempotencyStore {
   }
 
   /**
-   * Deletes expired keys, oldest first, `batchSize` rows per statement (each its own short
-   * transaction), until a batch comes back short or `maxBatches` ran; rows a request is replacing
-   * right now are skipped. Returns how many it deleted. Lookups ignore expired rows anyway: this
-   * only keeps the table small.
+   * Deletes up to `limit` expired keys, oldest first, in one statement (its own short
+   * transaction); rows a request is replacing right now are skipped. Lookups ignore expired rows
+   * anyway: this only keeps the table small. Run by drainInBatches until a batch comes back short.
    */
-  async sweep({ batchSize = 1_000, maxBatches = 100 }: { batchSize?: number; maxBatches?: number } = {}): Promise<number> {
-    let deleted = 0;
-    for (let batch = 0; batch < maxBatches; batch += 1) {
-      const { rowCount } = await this.pool.query(
-        `DELETE FROM idempotency_keys WHERE key IN (
-           SELECT key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
-        [batchSize],
-      );
-      deleted += rowCount ?? 0;
-      if ((rowCount ?? 0) < batchSize) break;
-    }
-    return deleted;
+  async deleteExpired(limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM idempotency_keys WHERE key IN (
+         SELECT key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+      [limit],
+    );
+    return rowCount ?? 0;
   }
-}
-
-export interface SweeperOptions {
-  intervalMs: number;
-  /** Told how many keys a sweep deleted, or why it failed. */
-  onSwept?: (deleted: number) => void;
-  onError?: (error: unknown) => void;
-}
-
-/** Sweeps every `intervalMs` (the first one interval after the start) until stopped; never keeps the process alive. */
-export function startSweeper(store: Pick<IdempotencyStore, 'sweep'>, options: SweeperOptions): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = store
-        .sweep()
-        .then((deleted) => options.onSwept?.(deleted), (error: unknown) => options.onError?.(error))
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, options.intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
 }

@@ -65,8 +65,8 @@ export const idempotencyHeaders = {
       pattern: explainPattern(IDEMPOTENCY_KEY_PATTERN, 'must be visible ASCII characters only (no spaces)'),
       description:
         'Optional; 1 to 255 visible ASCII characters, e.g. a UUID. A retry of the same request (method, path, body, If-Match) with the same key, ' +
-        'within EVERGREEN_IDEMPOTENCY_TTL_HOURS (default 24 h), gets the first answer again, with `idempotent-replayed: true`, and writes nothing; ' +
-        'the key on another request is 422; while the first is still running, 409 with Retry-After.',
+        'within EVERGREEN_IDEMPOTENCY_TTL_HOURS (default 24 h) of a write, gets the write\'s answer again, with `idempotent-replayed: true`, and writes nothing; ' +
+        'the key on another request is 422; while the first is still running, 409 with Retry-After. A refusal (404, 409, 412) writes nothing and is not kept: a retry runs again.',
     },
   },
 } as const;

@@ -9,7 +9,7 @@ import { UserNotFoundError, VersionMismatchError, type User } from '@evergreen/u
 import { EmailTakenError, registerUserIn, type RegistrationInput } from '../users/register-user.ts';
 import type { ApiMetrics } from '../http/metrics.ts';
 import { IDEMPOTENCY_KEY_HEADER, requestFingerprint } from '../idempotency/fingerprint.ts';
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, startSweeper, type Answer, type IdempotentWrite } from '../idempotency/store.ts';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, IdempotencyStore, type Answer, type IdempotentOutcome, type IdempotentWrite } from '../idempotency/store.ts';
 import { changeHeaders, etag, idempotencyHeaders, profileChangesSchema, registrationSchema, userProblems } from './user-schemas.ts';
 
 /** The versions a change may apply to, by its If-Match (valid: the header schema saw to it); undefined for `*` or none: any. */
@@ -47,68 +47,51 @@ function changeRefusal(error: unknown): Answer | undefined {
   return undefined;
 }
 
-export interface IdempotencyOptions {
-  /** How long a key's answer is kept (EVERGREEN_IDEMPOTENCY_TTL_HOURS); default 24. */
-  ttlHours?: number;
-  /** How often expired keys are swept (default 10 minutes; the first sweep one interval after start). */
-  sweepIntervalMs?: number;
-}
-
 export interface UserRoutesOptions {
   pool: pg.Pool;
   outbox: Outbox;
   metrics: ApiMetrics;
-  idempotency?: IdempotencyOptions;
+  /** Idempotency keys; by default kept DEFAULT_IDEMPOTENCY_TTL_HOURS. */
+  keys?: IdempotencyStore;
 }
 
 /** One write route's work: the event it writes, the write on a transaction, and which errors are refusals (4xx) rather than faults. */
-interface WriteRoute extends IdempotentWrite {
+interface WriteRoute {
   eventType: string;
+  perform: IdempotentWrite;
+  /** The answer for a refusal of the business rules (404, 409, 412); undefined: a fault, rethrown. */
+  refuse(error: unknown): Answer | undefined;
 }
 
 type WriteRequest = FastifyRequest<{ Headers: { 'if-match'?: string; 'idempotency-key'?: string } }>;
 
-export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, idempotency = {} }: UserRoutesOptions): Promise<void> {
-  const keys = new IdempotencyStore(pool, idempotency.ttlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS);
-  const sweeper = startSweeper(keys, {
-    intervalMs: idempotency.sweepIntervalMs ?? 10 * 60_000,
-    onSwept: (deleted) => {
-      if (deleted > 0) app.log.info({ deleted }, 'deleted expired idempotency keys');
-    },
-    onError: (error) => app.log.warn({ err: error }, 'sweeping expired idempotency keys failed; trying again at the next interval'),
-  });
-  app.addHook('onClose', async () => sweeper.stop());
-
+export async function userRoutes(app: FastifyInstance, { pool, outbox, metrics, keys = new IdempotencyStore(pool, DEFAULT_IDEMPOTENCY_TTL_HOURS) }: UserRoutesOptions): Promise<void> {
   /**
    * Runs a write route and answers. Without Idempotency-Key: one transaction, as always. With one:
    * through the key's record (IdempotencyStore.execute), which replays an earlier answer, refuses a
-   * reused or busy key, or runs the write and records its answer in the write's transaction.
+   * reused or busy key, or runs the write and records its answer in the write's transaction. A
+   * refusal of the business rules rolls back either way and is answered, never recorded: it wrote
+   * nothing, so a retry with the key may run again.
    */
   async function answerWrite(request: WriteRequest, reply: FastifyReply, write: WriteRoute): Promise<FastifyReply> {
-    // Counted once the transaction committed: an event rolled back was never written.
-    const written = (answer: Answer) => {
-      if (answer.status < 300) metrics.outboxEvents.inc({ event_type: write.eventType });
-    };
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
-    if (key === undefined) {
-      let answer: Answer;
-      try {
-        answer = await runTraced(request, () => withTransaction(pool, write.perform));
-      } catch (error) {
-        const refusal = write.refuse(error);
-        if (!refusal) throw error;
-        return sendAnswer(reply, refusal);
-      }
-      written(answer);
-      return sendAnswer(reply, answer);
-    }
-
     const path = request.url.split('?')[0] ?? request.url;
-    const fingerprint = requestFingerprint({ method: request.method, path, body: request.body, ifMatch: request.headers['if-match'] });
-    const outcome = await runTraced(request, () => keys.execute({ key, fingerprint, method: request.method, path }, write));
+    let outcome: IdempotentOutcome;
+    try {
+      outcome = await runTraced(request, () =>
+        key === undefined
+          ? withTransaction(pool, async (tx): Promise<IdempotentOutcome> => ({ kind: 'executed', answer: await write.perform(tx) }))
+          : keys.execute({ key, fingerprint: requestFingerprint({ method: request.method, path, body: request.body, ifMatch: request.headers['if-match'] }), method: request.method, path }, write.perform),
+      );
+    } catch (error) {
+      const refusal = write.refuse(error);
+      if (!refusal) throw error;
+      return sendAnswer(reply, refusal);
+    }
     switch (outcome.kind) {
       case 'executed':
-        written(outcome.answer);
+        // Counted once the transaction committed: an event rolled back was never written.
+        metrics.outboxEvents.inc({ event_type: write.eventType });
         return sendAnswer(reply, outcome.answer);
       case 'replayed':
         metrics.idempotentReplays.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched' });

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Registry, type Counter } from 'prom-client';
-import { createActivityLog } from '@evergreen/activity-log';
+import { activityHandlers, createActivityLog } from '@evergreen/activity-log';
 import type { AvroSerde } from '@evergreen/avro-serde';
 import { createCachePopulator } from '@evergreen/cache-populator';
-import type { BackoffOptions, ProjectionConsumer, RecordOutcome } from '@evergreen/consumer';
+import { ConsumerMetrics, createProjectionConsumer, PostgresInboxSink, type BackoffOptions, type ProjectionConsumer, type RecordOutcome } from '@evergreen/consumer';
+import { readingUsers } from '@evergreen/schemas';
 import { createLogger, type Logger, type StackConfig } from '@evergreen/platform';
 
 /** A consumer started by a test, with its own metrics so the test can count what it did. */
@@ -48,4 +49,23 @@ export function startPopulator(config: StackConfig, serde: AvroSerde, redis: Red
 
 export function startActivityLog(config: StackConfig, serde: AvroSerde, pool: pg.Pool, topic: string, groupId = `e2e-${randomUUID()}`): Promise<ConsumerUnderTest> {
   return startUnderTest('activity-log', groupId, (parts) => createActivityLog({ brokers: config.kafka.brokers, topic, groupId, pool, serde, ...parts }));
+}
+
+/** The activity log's handlers and tables (generation 1's) behind an inbox of the test's own name, so pruning it touches no other run's rows. */
+export function startActivityLogWithInbox(config: StackConfig, serde: AvroSerde, pool: pg.Pool, topic: string, inboxName: string, groupId = `e2e-${randomUUID()}`): Promise<ConsumerUnderTest> {
+  return startUnderTest('activity-log', groupId, (parts) =>
+    createProjectionConsumer({
+      name: 'activity-log',
+      groupId,
+      ...readingUsers(topic),
+      brokers: config.kafka.brokers,
+      serde,
+      handlers: { user: activityHandlers },
+      sink: new PostgresInboxSink(pool, inboxName),
+      logger: parts.logger,
+      metrics: new ConsumerMetrics(parts.registry),
+      partitionsConsumedConcurrently: 1,
+      retry: parts.retry,
+    }),
+  );
 }

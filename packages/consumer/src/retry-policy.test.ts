@@ -157,6 +157,18 @@ describe('runStep', () => {
     await expect(runStep(async () => Promise.reject(refused), h, single, fakeClock())).rejects.toBeInstanceOf(StopRequestedError);
   });
 
+  it('takes a first failure its caller met itself, without calling the work again for it', async () => {
+    const { work, calls } = failingWith(refused);
+
+    const result = await runStep(work, hooks().hooks, single, fakeClock(), refused);
+
+    expect(result).toEqual({ ok: true, value: 'done' });
+    // The handed-in failure, then the work once more: failing (its first failure), then once more: done.
+    expect(calls()).toBe(2);
+    const poison = await runStep(async () => 'never called', hooks().hooks, single, fakeClock(), Object.assign(new Error('bad'), { code: '22P02', name: 'error' }));
+    expect(poison).toMatchObject({ ok: false, error: { code: 'STORE_REJECTED' } });
+  });
+
   it('heartbeats while it waits, so the group keeps a member that is only waiting', async () => {
     let beats = 0;
     const { work } = failingWith(refused, refused, refused, refused, refused);

@@ -87,15 +87,22 @@ export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Pr
  * While waiting, an operator's park of the record ends the step as PARKED.
  * Throws StopRequestedError when the consumer stops while it waits.
  */
-export async function runStep<T>(work: () => Promise<T>, hooks: StepHooks, policy: StepPolicy, clock: Clock = systemClock): Promise<StepResult<T>> {
+export async function runStep<T>(work: () => Promise<T>, hooks: StepHooks, policy: StepPolicy, clock: Clock = systemClock, ...alreadyFailed: [unknown] | []): Promise<StepResult<T>> {
   const now = () => clock.now();
   let firstUnknownAt: number | undefined;
+  // A caller that made the first attempt itself (the fast path of a slice) hands its failure in.
+  let pending: [unknown] | [] = alreadyFailed;
   for (let attempt = 0; ; attempt += 1) {
     let failure: unknown;
-    try {
-      return { ok: true, value: await work() };
-    } catch (error) {
-      failure = error;
+    if (pending.length === 1) {
+      failure = pending[0];
+      pending = [];
+    } else {
+      try {
+        return { ok: true, value: await work() };
+      } catch (error) {
+        failure = error;
+      }
     }
     if (!hooks.isRunning()) throw new StopRequestedError();
     const classification = classify(failure, { dependency: policy.dependency });

@@ -7,7 +7,7 @@ import type { ConsumerMetrics, RecordOutcome } from './metrics.ts';
 import type { PoisonRecordError } from './poison.ts';
 import type { Handled, RecordHandler } from './record-handler.ts';
 import { traceSlice, type SliceTrace } from './record-tracing.ts';
-import { runStep, type RetryOptions, type StepHooks } from './retry-policy.ts';
+import { runStep, systemClock, type RetryOptions, type StepHooks } from './retry-policy.ts';
 import type { ApplyOutcome, PendingOperation, Sink } from './sink.ts';
 
 /** The steps of a slice, as retries and stuck partitions name them. */
@@ -72,16 +72,22 @@ export class SliceProcessor<Op> {
     traced?.end();
   }
 
-  /** Each record decoded and handled on its own, so a retry names the record it waits on. */
+  /**
+   * Each record decoded and handled on its own, so a retry names the record it waits on. A record
+   * that passes at once costs one call; only a failure builds what retrying needs.
+   */
   private async handleEach(slice: Slice): Promise<Handled<Op>[]> {
+    const { records } = this.options;
     const results: Handled<Op>[] = [];
     for (const message of slice.messages) {
-      const handled = await runStep(() => this.options.records.handle(slice.topic, slice.partition, message), slice.hooksFor(message.offset, 'decode'), {
-        retry: this.options.retry,
-        dependency: 'registry',
-        singleRecord: true,
-      });
-      results.push(handled.ok ? handled.value : { kind: 'poison', message, error: handled.error });
+      const handle = () => records.handle(slice.topic, slice.partition, message);
+      try {
+        results.push(await handle());
+      } catch (error) {
+        const policy = { retry: this.options.retry, dependency: 'registry' as const, singleRecord: true };
+        const handled = await runStep(handle, slice.hooksFor(message.offset, 'decode'), policy, systemClock, error);
+        results.push(handled.ok ? handled.value : { kind: 'poison', message, error: handled.error });
+      }
     }
     return results;
   }

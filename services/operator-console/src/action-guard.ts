@@ -51,29 +51,28 @@ function bearerOf(request: FastifyRequest): string | undefined {
  * travels in a header the page sets, never a cookie, so a foreign page cannot make a browser send it.
  */
 export function actionGuard(options: ActionGuardOptions) {
-  const refuse = (request: FastifyRequest, reply: FastifyReply, body: Problem): void => {
+  // Each refusal returns the reply: an async hook that only sends it lets Fastify run the route anyway.
+  const refuse = (request: FastifyRequest, reply: FastifyReply, body: Problem): FastifyReply => {
     options.logger.warn({ who: { address: request.ip }, action: { kind: `${request.method} ${request.url}` }, result: 'refused', status: body.status, reason: body.detail }, 'console action');
-    sendProblem(reply, body);
+    return sendProblem(reply, body);
   };
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const crossSite = crossSiteBecause(request);
     if (crossSite !== undefined) {
-      refuse(request, reply, problem(403, 'cross-site-request', 'Cross-site request refused', `actions are taken only from the console's own page: ${crossSite}`));
-      return;
+      return refuse(request, reply, problem(403, 'cross-site-request', 'Cross-site request refused', `actions are taken only from the console's own page: ${crossSite}`));
     }
     if (options.token === undefined) {
-      refuse(request, reply, problem(403, 'actions-disabled', 'Actions are disabled', `this console is read-only; start it with ${TOKEN_VARIABLE}=<a long random secret> in its environment to enable restart, replay, verify and repair`));
-      return;
+      return refuse(request, reply, problem(403, 'actions-disabled', 'Actions are disabled', `this console is read-only; start it with ${TOKEN_VARIABLE}=<a long random secret> in its environment to enable restart, replay, park, verify and repair`));
     }
     const given = bearerOf(request);
     if (given === undefined || !tokenMatches(options.token, given)) {
       reply.header('www-authenticate', 'Bearer realm="evergreen-console"');
-      refuse(request, reply, problem(401, 'unauthorized', 'Token required', `actions need the header Authorization: Bearer <the console's ${TOKEN_VARIABLE}>${given === undefined ? '' : '; the token given is not it'}`));
-      return;
+      return refuse(request, reply, problem(401, 'unauthorized', 'Token required', `actions need the header Authorization: Bearer <the console's ${TOKEN_VARIABLE}>${given === undefined ? '' : '; the token given is not it'}`));
     }
     const type = request.headers['content-type'];
     if (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type)) {
-      refuse(request, reply, problem(415, 'unsupported-media-type', 'Unsupported media type', `actions take an application/json body, got ${type ?? 'none'}`));
+      return refuse(request, reply, problem(415, 'unsupported-media-type', 'Unsupported media type', `actions take an application/json body, got ${type ?? 'none'}`));
     }
+    return undefined;
   };
 }

@@ -113,6 +113,18 @@ describe('the page and the read-only endpoints', () => {
     expect(action.statusCode).toBe(421);
   });
 
+  it('reads nothing for a request it refuses: the route behind a refused Host never runs', async () => {
+    const { app, calls } = start();
+    const logged: string[] = [];
+    app.addHook('onResponse', async (_request, reply) => void logged.push(String(reply.statusCode)));
+
+    const response = await app.inject({ method: 'GET', url: '/api/dead-letters', headers: { host: 'rebound.attacker.example' } });
+
+    expect(response.statusCode).toBe(421);
+    expect(calls).toEqual([]);
+    expect(logged).toEqual(['421']);
+  });
+
   it('answers exactly the names EVERGREEN_CONSOLE_ALLOWED_HOSTS lists, whatever it is bound to', async () => {
     const { app } = start({ bindHost: '0.0.0.0', listedHosts: ['console.internal', 'operator-console'] });
     expect((await app.inject({ method: 'GET', url: '/api/components', headers: { host: 'console.internal:3006' } })).statusCode).toBe(200);

@@ -44,11 +44,12 @@ export interface HostRefusalLog {
  */
 export function hostGuard(allowed: readonly string[], logger: HostRefusalLog) {
   const names = new Set(allowed.map(hostNameOf));
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Returning the reply is what stops Fastify: an async hook that only sends it lets the route run anyway.
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const host = request.headers.host ?? '';
-    if (names.has(hostNameOf(host))) return;
+    if (names.has(hostNameOf(host))) return undefined;
     // The allowed names go to the log, for the operator; a client learns only that its Host is not one.
     logger.warn({ who: { address: request.ip }, host, allowed: [...names], status: 421 }, 'request for a host name the console does not answer to');
-    sendProblem(reply, problem(421, 'misdirected-request', 'Misdirected request', `this console does not answer to Host ${host || '(none)'}; its names are set by ${ALLOWED_HOSTS_VARIABLE}`));
+    return sendProblem(reply, problem(421, 'misdirected-request', 'Misdirected request', `this console does not answer to Host ${host || '(none)'}; its names are set by ${ALLOWED_HOSTS_VARIABLE}`));
   };
 }

@@ -33,6 +33,8 @@ describe('classify', () => {
     ['55P03', 'CONTENTION'],
     ['42P01', 'MISCONFIGURED'],
     ['42501', 'MISCONFIGURED'],
+    ['42601', 'INTERNAL'], // a syntax error is a bug, not a database to wait for
+    ['42703', 'INTERNAL'],
     ['XX000', 'INTERNAL'],
   ])('PostgreSQL %s is %s', (sqlState, code) => {
     const found = classify(pgError(sqlState));

@@ -31,6 +31,9 @@ function postgresCode(sqlState: string): ErrorCode {
   if (sqlState === '57014') return 'TIMEOUT'; // statement_timeout, or cancelled by the client's bound
   if (sqlState === '25P03') return 'TIMEOUT'; // idle_in_transaction_session_timeout ended the session
   if (sqlState === '55P03' || sqlState === '40001' || sqlState === '40P01') return 'CONTENTION';
+  // The database lacks what the code expects (a migration not applied, a grant missing): no record
+  // or request is at fault. Any other class 42 error (a syntax error, an unknown column) is a bug.
+  if (sqlState === '42P01' || sqlState === '42501' || sqlState === '42704' || sqlState === '42883') return 'MISCONFIGURED';
   const kind = sqlState.slice(0, 2);
   switch (kind) {
     case '08': // connection exception
@@ -43,7 +46,6 @@ function postgresCode(sqlState: string): ErrorCode {
     case '54': // program limit exceeded: a value or row too large to index
     case 'P0': // raised by a trigger or function: the content was refused
       return 'STORE_REJECTED';
-    case '42': // undefined table or column, permission denied: the schema, not the record
     case '3D': // invalid catalog name: no such database
     case '3F': // invalid schema name
     case '28': // invalid authorization
@@ -57,6 +59,8 @@ function postgresCode(sqlState: string): ErrorCode {
 // node-postgres's own messages when it has no usable connection or no answer in time.
 const POSTGRES_CLIENT_MESSAGES: Array<[RegExp, ErrorCode]> = [
   [/^Connection terminated due to connection timeout$/, 'TIMEOUT'],
+  // A lone pg.Client's connectionTimeoutMillis (a pool says "timeout exceeded when trying to connect").
+  [/^timeout expired$/, 'TIMEOUT'],
   [/timeout exceeded when trying to connect/, 'TIMEOUT'],
   // A lone pg.Client's connectionTimeoutMillis.
   [/^timeout expired$/, 'TIMEOUT'],
@@ -88,6 +92,8 @@ function redisReply(message: string): ErrorCode {
   return 'INTERNAL';
 }
 
+const SQLSTATE = /^(?=[0-9A-Z]*\d)[0-9A-Z]{5}$/;
+
 function ownCode(error: object): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
@@ -104,8 +110,9 @@ function classifyOne(error: unknown, context: ClassifyContext): Classification |
   if (code && TIMEOUT_CODES.has(code)) return classification('TIMEOUT', context.dependency);
   if (name === 'TimeoutError' || name === 'AbortError') return classification('TIMEOUT', context.dependency);
 
-  // pg's DatabaseError carries the SQLSTATE as `code`, five characters.
-  if (code && /^[0-9A-Z]{5}$/.test(code) && (name === 'error' || name === 'DatabaseError' || 'severity' in error)) {
+  // pg's DatabaseError carries the SQLSTATE as `code`: five characters, a digit among them (which
+  // no Node errno has: EPIPE is checked above anyway).
+  if (code && SQLSTATE.test(code)) {
     return classification(postgresCode(code), 'postgres');
   }
   for (const [pattern, pgCode] of POSTGRES_CLIENT_MESSAGES) if (pattern.test(message)) return classification(pgCode, 'postgres');

@@ -1,3 +1,4 @@
+import { exitCodeOf } from '@evergreen/errors';
 import { loadStackConfig, loadStackEnv } from '@evergreen/platform';
 import { applyRelay } from './apply-relay.ts';
 
@@ -9,5 +10,5 @@ try {
   for (const status of statuses) console.log(`[connect] ${status.name} is ${status.connector.state} with ${status.tasks.length} task(s) RUNNING`);
 } catch (error) {
   console.error(`[connect] FAILED: ${(error as Error).message}`);
-  process.exit(1);
+  process.exit(exitCodeOf(error));
 }

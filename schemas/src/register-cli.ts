@@ -1,3 +1,4 @@
+import { exitCodeOf } from '@evergreen/errors';
 import { AvroSerde } from '@evergreen/avro-serde';
 import { loadStackConfig } from '@evergreen/platform';
 import { compatibilityFromEnv, registerAllSchemas } from './register-all.ts';
@@ -11,5 +12,5 @@ try {
   }
 } catch (error) {
   console.error(`[schemas] FAILED: ${(error as Error).message}`);
-  process.exit(1);
+  process.exit(exitCodeOf(error));
 }

@@ -1,3 +1,4 @@
+import { EXIT, exitCodeOf } from '@evergreen/errors';
 import { createPool, loadStackConfig } from '@evergreen/platform';
 import { cleanupOutbox } from './cleanup.ts';
 
@@ -5,7 +6,7 @@ import { cleanupOutbox } from './cleanup.ts';
 const hours = Number(process.argv[2] ?? process.env.EVERGREEN_OUTBOX_RETENTION_HOURS ?? 24 * 7);
 if (!Number.isFinite(hours) || hours < 0) {
   console.error(`[outbox] retention must be a number of hours, got ${process.argv[2]}`);
-  process.exit(2);
+  process.exit(EXIT.USAGE);
 }
 const pool = createPool(loadStackConfig().postgres, { max: 1 });
 try {
@@ -13,7 +14,7 @@ try {
   console.log(`[outbox] deleted ${deleted} row(s) older than ${hours} h`);
 } catch (error) {
   console.error(`[outbox] FAILED: ${(error as Error).message}`);
-  process.exitCode = 1;
+  process.exitCode = exitCodeOf(error);
 } finally {
   await pool.end();
 }

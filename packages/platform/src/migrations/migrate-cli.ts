@@ -1,3 +1,4 @@
+import { exitCodeOf } from '@evergreen/errors';
 import { loadStackConfig, type StackConfig } from '../config/stack-config.ts';
 import { createPool, LONG_RUNNING_TIMEOUTS } from '../postgres/transaction.ts';
 import { migrate, type Migration } from './migrate.ts';
@@ -5,7 +6,7 @@ import { migrate, type Migration } from './migrate.ts';
 /**
  * What a service's `npm run migrate` does: applies its migrations to the stack's database (or the
  * one `database` picks, for a service with a database of its own), says
- * what it applied, and exits non-zero on a failure. `label` names the service in the output.
+ * what it applied, and exits with the shared code of a failure (4: PostgreSQL away). `label` names the service in the output.
  */
 export async function migrateFromCli(label: string, migrations: Migration[], database?: (config: StackConfig) => string): Promise<void> {
   const config = loadStackConfig();
@@ -16,7 +17,7 @@ export async function migrateFromCli(label: string, migrations: Migration[], dat
     console.log(`[db] ${label}: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'schema is up to date'}`);
   } catch (error) {
     console.error(`[db] ${label} FAILED: ${(error as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   } finally {
     await pool.end();
   }

@@ -89,12 +89,17 @@ describe('records the store will not take', () => {
       { userId: after, version: 1, eventType: 'UserRegistered' },
     ]);
 
-    const letter = await deadLetterFor(refused, groupId);
-    expect(letter.headers).toMatchObject({ 'dlq.reason': 'store-rejected', eventType: 'UserRegistered' });
-    expect(letter.headers['dlq.error']).toContain('WRONGTYPE');
-    await scratch.waitUntilCaughtUp(groupId, 30_000);
-    expect(await Promise.all([before, after].map((id) => redis.hget(userKey(id), 'version')))).toEqual(['1', '1']);
-    expect(await redis.get(userKey(refused))).toBe('not a hash');
+    try {
+      const letter = await deadLetterFor(refused, groupId);
+      expect(letter.headers).toMatchObject({ 'dlq.reason': 'store-rejected', eventType: 'UserRegistered' });
+      expect(letter.headers['dlq.error']).toContain('WRONGTYPE');
+      await scratch.waitUntilCaughtUp(groupId, 30_000);
+      expect(await Promise.all([before, after].map((id) => redis.hget(userKey(id), 'version')))).toEqual(['1', '1']);
+      expect(await redis.get(userKey(refused))).toBe('not a hash');
+    } finally {
+      // Not left for other suites, which read every user key of the namespace as a hash.
+      await redis.del(userKey(refused));
+    }
   });
 
   it('retries a sink bug within its budget, reporting the partition stuck, then dead-letters the record as retries-exhausted with the whole error, counted for the alert', async () => {

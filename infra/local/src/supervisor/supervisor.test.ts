@@ -4,7 +4,9 @@ import { Supervisor, type ServiceSpec } from './supervisor.ts';
 
 const node = (name: string, script: string): ServiceSpec => ({ name, cwd: process.cwd(), command: process.execPath, args: ['-e', script] });
 // Stays up until SIGTERM, saying so; exits 0 then, like a service draining.
-const steady = node('steady', "console.log('up'); process.on('SIGTERM', () => { console.log('draining'); process.exit(0); }); setInterval(() => {}, 1000);");
+// The SIGTERM handler is in place before 'up' is printed: the test signals as soon as it reads 'up',
+// and on a busy machine that could come before a handler installed after the line.
+const steady = node('steady', "process.on('SIGTERM', () => { console.log('draining'); process.exit(0); }); console.log('up'); setInterval(() => {}, 1000);");
 const crashing = node('crashing', "console.error('boom'); process.exit(3);");
 
 describe('Supervisor', () => {
